@@ -1,0 +1,124 @@
+// Package redact removes secrets from text before it leaves the action: logs,
+// outputs, the step summary, artifacts, issues, comments and chat messages.
+//
+// The runner's own masker only covers the log, so everything the action sends
+// elsewhere must pass through a Redactor.
+package redact
+
+import (
+	"encoding/base64"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Mask is what a secret is replaced with.
+const Mask = "***"
+
+// minSecretLen is the shortest value worth redacting: masking a one- or
+// two-character string would mangle ordinary text without protecting anything.
+const minSecretLen = 4
+
+// Redactor replaces registered secrets in text. It is safe for concurrent use.
+// The zero value is ready and redacts nothing.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets []string
+	rep     *strings.Replacer
+}
+
+// New returns a Redactor for the given secrets.
+func New(secrets ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add registers secrets, together with the encoded forms a tool may print
+// them in (URL-escaped, base64, JSON-escaped) and each of their lines.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[string]bool{}
+	for _, s := range r.secrets {
+		seen[s] = true
+	}
+	add := func(v string) {
+		if len(v) < minSecretLen || seen[v] {
+			return
+		}
+		seen[v] = true
+		r.secrets = append(r.secrets, v)
+	}
+	for _, s := range secrets {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		for _, v := range Variants(s) {
+			add(v)
+		}
+	}
+	// Longest first, so a secret that contains another is replaced whole.
+	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	pairs := make([]string, 0, 2*len(r.secrets))
+	for _, s := range r.secrets {
+		pairs = append(pairs, s, Mask)
+	}
+	r.rep = strings.NewReplacer(pairs...)
+}
+
+// Variants returns s and the forms it is commonly transformed into: each
+// trimmed line of a multi-line value, URL query and path escaping, JSON
+// escaping, and standard and URL-safe base64.
+func Variants(s string) []string {
+	out := []string{s}
+	if strings.ContainsAny(s, "\r\n") {
+		for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if t := strings.TrimSpace(line); t != "" {
+				out = append(out, t)
+			}
+		}
+		out = append(out, strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s))
+	}
+	out = append(out,
+		url.QueryEscape(s),
+		url.PathEscape(s),
+		base64.StdEncoding.EncodeToString([]byte(s)),
+		base64.RawURLEncoding.EncodeToString([]byte(s)),
+		strings.NewReplacer(`\`, `\\`, `"`, `\"`, "/", `\/`).Replace(s),
+	)
+	return out
+}
+
+// String returns s with every registered secret replaced by Mask.
+func (r *Redactor) String(s string) string {
+	if r == nil {
+		return s
+	}
+	r.mu.RLock()
+	rep := r.rep
+	r.mu.RUnlock()
+	if rep == nil {
+		return s
+	}
+	return rep.Replace(s)
+}
+
+// Bytes is String for byte slices.
+func (r *Redactor) Bytes(b []byte) []byte {
+	if r == nil {
+		return b
+	}
+	return []byte(r.String(string(b)))
+}
+
+// Secrets returns the registered values (with variants), longest first.
+func (r *Redactor) Secrets() []string {
+	if r == nil {
+		return nil
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return append([]string(nil), r.secrets...)
+}
