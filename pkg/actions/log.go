@@ -1,0 +1,172 @@
+package actions
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/org/deploy-guard/pkg/redact"
+)
+
+// Log writes the action's log: plain lines, annotations, masks, groups and
+// relayed untrusted text. Everything passes through the redactor first.
+// Write errors are remembered, never panicked on: the log is not worth
+// losing a deployment's outcome over.
+type Log struct {
+	mu      sync.Mutex
+	w       *errWriter
+	gha     *githubactions.Action
+	red     *redact.Redactor
+	inGroup bool
+	debug   bool
+	masked  map[string]bool
+}
+
+// NewLog returns a Log writing to w. debug enables Debugf lines (the runner
+// shows them only with ACTIONS_STEP_DEBUG anyway).
+func NewLog(w io.Writer, r *redact.Redactor, debug bool) *Log {
+	ew := &errWriter{w: w}
+	return &Log{
+		w:      ew,
+		gha:    githubactions.New(githubactions.WithWriter(ew), githubactions.WithGetenv(func(string) string { return "" })),
+		red:    r,
+		debug:  debug,
+		masked: map[string]bool{},
+	}
+}
+
+// Err returns the first write error, if any.
+func (l *Log) Err() error { return l.w.err }
+
+// Mask registers a secret with the runner's masker (the whole value; the
+// runner also masks each line of an escaped multi-line value) and with the
+// redactor. Call it before anything else is printed.
+func (l *Log) Mask(secret string) {
+	if strings.TrimSpace(secret) == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.masked[secret] {
+		return
+	}
+	l.masked[secret] = true
+	// go-githubactions escapes the value as command data, so a multi-line
+	// key stays one command and "%0A" in a secret is masked as written.
+	l.gha.AddMask(secret)
+	for _, line := range strings.FieldsFunc(secret, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if t := strings.TrimSpace(line); len(t) >= 4 && !l.masked[t] {
+			l.masked[t] = true
+			l.gha.AddMask(t)
+		}
+	}
+	l.red.Add(secret)
+}
+
+// Infof prints a line of the action's own text.
+func (l *Log) Infof(format string, args ...any) {
+	l.line(fmt.Sprintf(format, args...))
+}
+
+// Debugf prints a debug line when debug logging is on.
+func (l *Log) Debugf(format string, args ...any) {
+	if !l.debug {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.gha.Debugf("%s", l.red.String(fmt.Sprintf(format, args...)))
+}
+
+// line prints the action's own text; it must not contain workflow commands
+// from untrusted sources (use Untrusted for those).
+func (l *Log) line(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.w, l.red.String(neutralize(s)))
+}
+
+// Annotate emits an annotation. Title and message are redacted and escaped.
+func (l *Log) Annotate(a Annotation) {
+	a.Title = l.red.String(a.Title)
+	a.Message = l.red.String(a.Message)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.w, a.String())
+}
+
+// Group starts a collapsible group. Groups cannot nest on the runner, so an
+// open group is closed first.
+func (l *Log) Group(title string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inGroup {
+		l.gha.EndGroup()
+	}
+	l.gha.Group(l.red.String(title))
+	l.inGroup = true
+}
+
+// EndGroup closes the open group, if any. Safe to call on every exit path.
+func (l *Log) EndGroup() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inGroup {
+		l.gha.EndGroup()
+		l.inGroup = false
+	}
+}
+
+// Untrusted relays text the action does not control (sf output, org error
+// messages) between ::stop-commands:: markers with a fresh random token, so
+// that a test message containing "::error::" or "::add-mask::" is printed,
+// not obeyed.
+func (l *Log) Untrusted(label string, text []byte) {
+	if len(text) == 0 {
+		return
+	}
+	token := RandomToken()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if label != "" {
+		fmt.Fprintln(l.w, l.red.String(neutralize(label)))
+	}
+	fmt.Fprintf(l.w, "::stop-commands::%s\n", token)
+	body := l.red.String(string(text))
+	fmt.Fprint(l.w, body)
+	if !strings.HasSuffix(body, "\n") {
+		fmt.Fprintln(l.w)
+	}
+	fmt.Fprintf(l.w, "::%s::\n", token)
+}
+
+// neutralize stops a line of the action's own text (which may embed a
+// component or class name) from being read as a workflow command: the
+// runner only parses lines that start with "::" after trimming.
+func neutralize(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, ln := range lines {
+		if strings.HasPrefix(strings.TrimLeft(ln, " \t"), "::") {
+			lines[i] = strings.Replace(ln, "::", ":\u200b:", 1)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	if _, err := e.w.Write(p); err != nil {
+		e.err = err
+	}
+	return len(p), nil
+}

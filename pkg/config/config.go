@@ -1,0 +1,481 @@
+// Package config turns the action's inputs into a validated Config.
+//
+// It is the only package that reads inputs. Every problem is reported at
+// once, each naming the input, the bad value (unless secret) and the values
+// that are accepted, so a user fixes the workflow in one round.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AuthMethod says how the action logs in to the org.
+type AuthMethod string
+
+// Authentication methods, one per set of inputs.
+const (
+	AuthSFDXURL     AuthMethod = "auth-url"
+	AuthJWT         AuthMethod = "jwt"
+	AuthAccessToken AuthMethod = "access-token"
+	AuthTargetOrg   AuthMethod = "target-org"
+)
+
+// Mode is what kind of deployment to run.
+type Mode string
+
+// The modes.
+const (
+	ModeDeploy   Mode = "deploy"
+	ModeValidate Mode = "validate"
+	ModeQuick    Mode = "quick"
+)
+
+// RetryOn says which failures are retried.
+type RetryOn string
+
+// Retry policies.
+const (
+	RetryTransient RetryOn = "transient"
+	RetryNever     RetryOn = "never"
+	RetryAny       RetryOn = "any"
+)
+
+// Fallback is the recovery strategy after a failed deployment.
+type Fallback string
+
+// Fallback strategies.
+const (
+	FallbackNone     Fallback = "none"
+	FallbackValidate Fallback = "validate"
+	FallbackPhased   Fallback = "phased"
+	FallbackPartial  Fallback = "partial"
+)
+
+// Auth holds the credentials of exactly one method.
+type Auth struct {
+	Method      AuthMethod
+	AuthURL     string
+	JWTKey      string
+	ClientID    string
+	Username    string
+	InstanceURL string
+	AccessToken string
+	TargetOrg   string
+}
+
+// Config is the validated set of inputs.
+type Config struct {
+	Auth Auth
+
+	// WorkingDirectory is the Salesforce DX project directory, relative to the
+	// workspace (as given; resolved by the caller).
+	WorkingDirectory string
+	SourceDirs       []string
+	Manifest         string
+	Metadata         []string
+
+	Mode      Mode
+	JobID     string
+	TestLevel string
+	Tests     []string
+	// Wait is how long one deployment may run before the action stops waiting.
+	Wait          time.Duration
+	MaxAttempts   int
+	RetryDelay    time.Duration
+	MaxRetryDelay time.Duration
+	RetryOn       RetryOn
+	ArtifactsDir  string
+	// TimeBudget bounds the whole run: retries, reruns and fallbacks included.
+	TimeBudget time.Duration
+	Preflight  bool
+
+	RerunFailedTests  bool
+	Fallback          Fallback
+	FoundationTypes   []string
+	QuickFallback     bool
+	CoverageThreshold float64
+	ErrorCatalog      string
+	HealthCheckTests  []string
+	RollbackSourceDir string
+
+	GitHubToken      string
+	BreakerThreshold int
+	BreakerWindow    int
+	BreakerOverride  bool
+	PostMortem       bool
+	PostMortemLabels []string
+	SlackWebhookURL  string
+	SlackOnRecovery  bool
+	PRComment        bool
+	AlertOn          []string
+	OTLPEndpoint     string
+}
+
+// Secrets returns every secret value the config holds, including the parts
+// of the auth URL that are credentials on their own.
+func (c *Config) Secrets() []string {
+	s := []string{c.Auth.AuthURL, c.Auth.AccessToken, c.Auth.JWTKey, c.GitHubToken, c.SlackWebhookURL}
+	s = append(s, AuthURLParts(c.Auth.AuthURL)...)
+	if u, err := url.Parse(c.SlackWebhookURL); err == nil && u.Path != "" && u.Path != "/" {
+		s = append(s, u.Path, strings.TrimPrefix(u.Path, "/services/"))
+	}
+	var out []string
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// AuthURLParts returns the client secret and refresh token of an SFDX auth
+// URL (force://<clientId>:<clientSecret>:<refreshToken>@<instance>).
+func AuthURLParts(authURL string) []string {
+	rest, ok := strings.CutPrefix(authURL, "force://")
+	if !ok {
+		return nil
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return nil
+	}
+	fields := strings.SplitN(rest[:at], ":", 3)
+	var out []string
+	for _, f := range fields[1:] {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// InputError is one invalid input.
+type InputError struct {
+	Input string
+	// Problem says what is wrong and how to fix it.
+	Problem string
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("input %q: %s", e.Input, e.Problem)
+}
+
+// Getenv looks up an environment variable.
+type Getenv func(string) string
+
+// parser collects input errors while reading values.
+type parser struct {
+	getenv Getenv
+	errs   []error
+}
+
+func (p *parser) fail(input, format string, args ...any) {
+	p.errs = append(p.errs, &InputError{Input: input, Problem: fmt.Sprintf(format, args...)})
+}
+
+// raw returns the trimmed input value, or its default.
+func (p *parser) raw(input string) string {
+	v := strings.TrimSpace(p.getenv(EnvName(input)))
+	if v == "" {
+		return Defaults[input]
+	}
+	return v
+}
+
+func (p *parser) str(input string) string { return p.raw(input) }
+
+// list splits on commas and newlines, trimming blanks.
+func (p *parser) list(input string) []string {
+	return SplitList(p.raw(input))
+}
+
+// SplitList splits a comma- or newline-separated input value.
+func SplitList(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (p *parser) boolean(input string) bool {
+	switch v := strings.ToLower(p.raw(input)); v {
+	case "true", "yes", "on", "1":
+		return true
+	case "false", "no", "off", "0", "":
+		return false
+	default:
+		p.fail(input, "%q is not a boolean; use true or false", v)
+		return false
+	}
+}
+
+func (p *parser) integer(input string, min, max int) int {
+	v := p.raw(input)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		p.fail(input, "%q is not a whole number from %d to %d; use for example %q", v, min, max, Defaults[input])
+		return min
+	}
+	return n
+}
+
+func (p *parser) number(input string, min, max float64) float64 {
+	v := p.raw(input)
+	f, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+	if err != nil || math.IsNaN(f) || f < min || f > max {
+		p.fail(input, "%q is not a number from %g to %g", v, min, max)
+		return min
+	}
+	return f
+}
+
+// duration accepts Go durations ("30s", "5m", "1m30s") and plain seconds.
+func (p *parser) duration(input string, min, max time.Duration) time.Duration {
+	v := p.raw(input)
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if secs, err2 := strconv.Atoi(v); err2 == nil {
+			d, err = time.Duration(secs)*time.Second, nil
+		}
+	}
+	if err != nil || d < min || d > max {
+		p.fail(input, "%q is not a duration from %s to %s; use for example \"30s\" or \"5m\"", v, min, max)
+		return min
+	}
+	return d
+}
+
+func (p *parser) enum(input string, accepted ...string) string {
+	v := p.raw(input)
+	for _, a := range accepted {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	p.fail(input, "%q is not one of: %s", v, strings.Join(accepted, ", "))
+	return accepted[0]
+}
+
+// Test levels sf accepts for --test-level.
+var TestLevels = []string{"NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg", "RunRelevantTests"}
+
+var (
+	jobIDPattern    = regexp.MustCompile(`^0Af[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$`)
+	apexNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*){0,2}$`)
+	aliasPattern    = regexp.MustCompile(`^[^\s"'` + "`" + `;|&$<>]+$`)
+)
+
+// Parse reads and validates every input. The error, if any, joins one
+// *InputError per problem.
+func Parse(getenv Getenv) (*Config, error) {
+	p := &parser{getenv: getenv}
+	c := &Config{
+		WorkingDirectory:  p.str(InputWorkingDirectory),
+		Manifest:          p.str(InputManifest),
+		SourceDirs:        p.list(InputSourceDir),
+		Metadata:          p.list(InputMetadata),
+		Mode:              Mode(p.enum(InputMode, string(ModeDeploy), string(ModeValidate), string(ModeQuick))),
+		JobID:             p.str(InputJobID),
+		Tests:             p.list(InputTests),
+		Wait:              time.Duration(p.integer(InputWait, 1, 1440)) * time.Minute,
+		MaxAttempts:       p.integer(InputMaxAttempts, 1, 10),
+		RetryDelay:        p.duration(InputRetryDelay, 0, time.Hour),
+		MaxRetryDelay:     p.duration(InputMaxRetryDelay, 0, 6*time.Hour),
+		RetryOn:           RetryOn(p.enum(InputRetryOn, string(RetryTransient), string(RetryNever), string(RetryAny))),
+		ArtifactsDir:      p.str(InputArtifactsDir),
+		Preflight:         p.boolean(InputPreflight),
+		RerunFailedTests:  p.boolean(InputRerunFailedTests),
+		Fallback:          Fallback(p.enum(InputFallback, string(FallbackNone), string(FallbackValidate), string(FallbackPhased), string(FallbackPartial))),
+		FoundationTypes:   p.list(InputFoundationTypes),
+		QuickFallback:     p.boolean(InputQuickFallback),
+		CoverageThreshold: p.number(InputCoverageThreshold, 0, 100),
+		ErrorCatalog:      p.str(InputErrorCatalog),
+		HealthCheckTests:  p.list(InputHealthCheckTests),
+		RollbackSourceDir: p.str(InputRollbackSourceDir),
+		GitHubToken:       p.str(InputGitHubToken),
+		BreakerThreshold:  p.integer(InputBreakerThreshold, 0, 100),
+		BreakerWindow:     p.integer(InputBreakerWindow, 0, 100),
+		BreakerOverride:   p.boolean(InputBreakerOverride),
+		PostMortem:        p.boolean(InputPostMortem),
+		PostMortemLabels:  p.list(InputPostMortemLabels),
+		SlackWebhookURL:   p.str(InputSlackWebhookURL),
+		SlackOnRecovery:   p.boolean(InputSlackOnRecovery),
+		PRComment:         p.boolean(InputPRComment),
+		AlertOn:           p.list(InputAlertOn),
+		OTLPEndpoint:      p.str(InputOTLPEndpoint),
+	}
+	if v := p.str(InputTestLevel); v != "" {
+		c.TestLevel = p.enum(InputTestLevel, TestLevels...)
+	}
+	if p.raw(InputTimeBudget) != "" {
+		c.TimeBudget = p.duration(InputTimeBudget, time.Minute, 24*time.Hour)
+	}
+	p.auth(c)
+	p.validate(c)
+	if len(p.errs) > 0 {
+		return c, errors.Join(p.errs...)
+	}
+	return c, nil
+}
+
+func (p *parser) auth(c *Config) {
+	a := Auth{
+		AuthURL:     p.str(InputAuthURL),
+		JWTKey:      p.str(InputJWTKey),
+		ClientID:    p.str(InputClientID),
+		Username:    p.str(InputUsername),
+		InstanceURL: p.str(InputInstanceURL),
+		AccessToken: p.str(InputAccessToken),
+		TargetOrg:   p.str(InputTargetOrg),
+	}
+	var methods []AuthMethod
+	if a.AuthURL != "" {
+		methods = append(methods, AuthSFDXURL)
+	}
+	if a.JWTKey != "" {
+		methods = append(methods, AuthJWT)
+	}
+	if a.AccessToken != "" {
+		methods = append(methods, AuthAccessToken)
+	}
+	// target-org names the org the other methods log in to (as an alias), so
+	// it only counts as a method of its own when no credentials are given.
+	if a.TargetOrg != "" && len(methods) == 0 {
+		methods = append(methods, AuthTargetOrg)
+	}
+	const how = "set exactly one of auth-url, jwt-key (with client-id and username), access-token (with instance-url), or target-org (an org already logged in)"
+	switch len(methods) {
+	case 0:
+		p.fail(InputAuthURL, "no authentication given; %s", how)
+		c.Auth = a
+		return
+	case 1:
+	default:
+		names := make([]string, len(methods))
+		for i, m := range methods {
+			names[i] = string(m)
+		}
+		p.fail(string(methods[1]), "%s given together; %s", strings.Join(names, " and "), how)
+	}
+	a.Method = methods[0]
+	switch a.Method {
+	case AuthSFDXURL:
+		if !strings.HasPrefix(a.AuthURL, "force://") || !strings.Contains(a.AuthURL, "@") {
+			// Never echo the value: it is a credential.
+			p.fail(InputAuthURL, "the value is not an SFDX auth URL; it must look like force://<clientId>:<clientSecret>:<refreshToken>@<instance> (get it with `sf org display --verbose --json`, field sfdxAuthUrl)")
+		}
+	case AuthJWT:
+		if a.ClientID == "" {
+			p.fail(InputClientID, "required with jwt-key: set the connected app's consumer key")
+		}
+		if a.Username == "" {
+			p.fail(InputUsername, "required with jwt-key: set the username to log in as")
+		}
+		if !strings.Contains(a.JWTKey, "PRIVATE KEY") {
+			p.fail(InputJWTKey, "the value is not a PEM private key; pass the key file's contents (-----BEGIN ... PRIVATE KEY-----), e.g. from a secret")
+		}
+	case AuthAccessToken:
+		if a.InstanceURL == "" {
+			p.fail(InputInstanceURL, "required with access-token: set the org's instance URL, e.g. https://mydomain.my.salesforce.com")
+		}
+		if strings.ContainsAny(a.AccessToken, " \t\r\n") {
+			p.fail(InputAccessToken, "the value contains white space; pass the bare access token")
+		}
+	}
+	if a.InstanceURL != "" {
+		if u, err := url.Parse(a.InstanceURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p.fail(InputInstanceURL, "%q is not a URL; use for example https://login.salesforce.com or https://mydomain.my.salesforce.com", a.InstanceURL)
+		}
+	}
+	if a.TargetOrg != "" && !aliasPattern.MatchString(a.TargetOrg) {
+		p.fail(InputTargetOrg, "%q is not a valid org alias or username", a.TargetOrg)
+	}
+	c.Auth = a
+}
+
+func (p *parser) validate(c *Config) {
+	var targets []string
+	if len(c.SourceDirs) > 0 {
+		targets = append(targets, InputSourceDir)
+	}
+	if c.Manifest != "" {
+		targets = append(targets, InputManifest)
+	}
+	if len(c.Metadata) > 0 {
+		targets = append(targets, InputMetadata)
+	}
+	if len(targets) > 1 {
+		p.fail(targets[1], "%s are mutually exclusive; set only one (or none to deploy the project's package directories)", strings.Join(targets, " and "))
+	}
+	for _, d := range append([]string{c.WorkingDirectory, c.Manifest, c.ArtifactsDir, c.ErrorCatalog, c.RollbackSourceDir}, c.SourceDirs...) {
+		if strings.ContainsRune(d, 0) {
+			p.fail(InputWorkingDirectory, "paths must not contain NUL bytes")
+		}
+	}
+	switch c.Mode {
+	case ModeQuick:
+		if c.JobID == "" {
+			p.fail(InputJobID, "required with mode: quick; set the id of a validated deployment (0Af...), e.g. the deploy-id output of a validate run")
+		}
+	default:
+		if c.JobID != "" {
+			p.fail(InputJobID, "only used with mode: quick; remove it or set mode: quick")
+		}
+	}
+	if c.JobID != "" && !jobIDPattern.MatchString(c.JobID) {
+		p.fail(InputJobID, "%q is not a deployment id; it has 15 or 18 characters and starts with 0Af", c.JobID)
+	}
+	if c.TestLevel == "RunSpecifiedTests" && len(c.Tests) == 0 {
+		p.fail(InputTests, "required with test-level: RunSpecifiedTests; list the Apex test classes, e.g. \"InvoiceTest,AccountServiceTest\"")
+	}
+	if len(c.Tests) > 0 && c.TestLevel != "" && c.TestLevel != "RunSpecifiedTests" {
+		p.fail(InputTests, "only used with test-level: RunSpecifiedTests (test-level is %s)", c.TestLevel)
+	}
+	for _, t := range append(append([]string{}, c.Tests...), c.HealthCheckTests...) {
+		if !apexNamePattern.MatchString(t) {
+			p.fail(InputTests, "%q is not an Apex test class or Class.method name", t)
+		}
+	}
+	if c.Mode == ModeValidate && c.TestLevel == "NoTestRun" {
+		p.fail(InputTestLevel, "NoTestRun cannot be used with mode: validate; use RunSpecifiedTests, RunLocalTests or RunAllTestsInOrg")
+	}
+	if c.MaxRetryDelay < c.RetryDelay {
+		p.fail(InputMaxRetryDelay, "%s is shorter than retry-delay (%s); it caps the delay, so it must be at least as long", c.MaxRetryDelay, c.RetryDelay)
+	}
+	if c.BreakerThreshold > 0 && c.BreakerWindow < c.BreakerThreshold {
+		p.fail(InputBreakerWindow, "%d is smaller than circuit-breaker-threshold (%d); the breaker could never open", c.BreakerWindow, c.BreakerThreshold)
+	}
+	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.Mode != ModeDeploy {
+		p.fail(InputFallback, "%s only applies to mode: deploy", c.Fallback)
+	}
+	if c.SlackWebhookURL != "" {
+		if u, err := url.Parse(c.SlackWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p.fail(InputSlackWebhookURL, "the value is not an https URL; use the incoming webhook URL Slack gave you")
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			p.fail(InputOTLPEndpoint, "%q is not an http(s) URL, e.g. http://otel-collector:4318", c.OTLPEndpoint)
+		}
+	}
+	if c.TimeBudget == 0 {
+		c.TimeBudget = DefaultTimeBudget(c.Wait, c.MaxAttempts, c.MaxRetryDelay)
+	}
+}
+
+// DefaultTimeBudget bounds the whole run when the time-budget input is not
+// set: every attempt may wait its full time, plus the delays between them,
+// plus a margin for reruns and fallbacks.
+func DefaultTimeBudget(wait time.Duration, attempts int, maxDelay time.Duration) time.Duration {
+	return time.Duration(attempts)*wait + time.Duration(attempts-1)*maxDelay + 10*time.Minute
+}

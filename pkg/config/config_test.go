@@ -1,0 +1,219 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env returns a Getenv over inputs given by name ("max-attempts": "3").
+func env(inputs map[string]string) Getenv {
+	m := map[string]string{}
+	for k, v := range inputs {
+		m[EnvName(k)] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+const goodAuthURL = "force://PlatformCLI::5Aep861secretrefresh@mydomain.my.salesforce.com"
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL}))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"method", c.Auth.Method, AuthSFDXURL},
+		{"mode", c.Mode, ModeDeploy},
+		{"wait", c.Wait, 60 * time.Minute},
+		{"max-attempts", c.MaxAttempts, 3},
+		{"retry-delay", c.RetryDelay, 30 * time.Second},
+		{"max-retry-delay", c.MaxRetryDelay, 5 * time.Minute},
+		{"retry-on", c.RetryOn, RetryTransient},
+		{"artifacts-dir", c.ArtifactsDir, "deploy-guard-artifacts"},
+		{"working-directory", c.WorkingDirectory, "."},
+		{"rerun-failed-tests", c.RerunFailedTests, true},
+		{"preflight", c.Preflight, true},
+		{"fallback", c.Fallback, FallbackNone},
+		{"coverage-threshold", c.CoverageThreshold, 75.0},
+		{"breaker threshold", c.BreakerThreshold, 3},
+		{"breaker window", c.BreakerWindow, 5},
+		{"foundation-types", strings.Join(c.FoundationTypes, ","), "CustomObject,CustomField"},
+		{"labels", strings.Join(c.PostMortemLabels, ","), "post-mortem,deployment-failure"},
+		{"time budget", c.TimeBudget, 3*60*time.Minute + 2*5*time.Minute + 10*time.Minute},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	c, err := Parse(env(map[string]string{
+		InputAccessToken:     "00D000000000001!AQ0AQtoken",
+		InputInstanceURL:     "http://127.0.0.1:8080",
+		InputManifest:        "manifest/package.xml",
+		InputTestLevel:       "runspecifiedtests",
+		InputTests:           "InvoiceTest, AccountServiceTest\nOrderTest",
+		InputWait:            "15",
+		InputMaxAttempts:     "5",
+		InputRetryDelay:      "10",
+		InputRetryOn:         "ANY",
+		InputTimeBudget:      "2h",
+		InputFallback:        "phased",
+		InputPreflight:       "false",
+		InputMode:            "deploy",
+		InputBreakerOverride: "yes",
+	}))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if c.Auth.Method != AuthAccessToken {
+		t.Errorf("method = %s", c.Auth.Method)
+	}
+	if c.TestLevel != "RunSpecifiedTests" {
+		t.Errorf("test level = %q, want canonical case", c.TestLevel)
+	}
+	if got := strings.Join(c.Tests, "|"); got != "InvoiceTest|AccountServiceTest|OrderTest" {
+		t.Errorf("tests = %q", got)
+	}
+	if c.RetryDelay != 10*time.Second || c.Wait != 15*time.Minute || c.MaxAttempts != 5 {
+		t.Errorf("durations: delay %s wait %s attempts %d", c.RetryDelay, c.Wait, c.MaxAttempts)
+	}
+	if c.RetryOn != RetryAny || c.TimeBudget != 2*time.Hour || c.Fallback != FallbackPhased || c.Preflight || !c.BreakerOverride {
+		t.Errorf("unexpected config %+v", c)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	base := map[string]string{InputAuthURL: goodAuthURL}
+	cases := []struct {
+		name   string
+		inputs map[string]string
+		// wantInput is the input the error must name; wantText a fragment of the fix.
+		wantInput, wantText string
+	}{
+		{"max-attempts word", map[string]string{InputMaxAttempts: "zero"}, InputMaxAttempts, "from 1 to 10"},
+		{"max-attempts zero", map[string]string{InputMaxAttempts: "0"}, InputMaxAttempts, "from 1 to 10"},
+		{"negative wait", map[string]string{InputWait: "-1"}, InputWait, "from 1 to 1440"},
+		{"mode typo", map[string]string{InputMode: "deplyo"}, InputMode, "deploy, validate, quick"},
+		{"retry-on", map[string]string{InputRetryOn: "sometimes"}, InputRetryOn, "transient, never, any"},
+		{"retry-delay", map[string]string{InputRetryDelay: "soon"}, InputRetryDelay, "duration"},
+		{"max below delay", map[string]string{InputRetryDelay: "2m", InputMaxRetryDelay: "1m"}, InputMaxRetryDelay, "at least as long"},
+		{"boolean", map[string]string{InputRerunFailedTests: "maybe"}, InputRerunFailedTests, "true or false"},
+		{"test level", map[string]string{InputTestLevel: "RunSomeTests"}, InputTestLevel, "RunLocalTests"},
+		{"specified without tests", map[string]string{InputTestLevel: "RunSpecifiedTests"}, InputTests, "required"},
+		{"tests with other level", map[string]string{InputTestLevel: "RunLocalTests", InputTests: "A"}, InputTests, "only used"},
+		{"bad test name", map[string]string{InputTests: "A;rm -rf"}, InputTests, "not an Apex"},
+		{"quick without job", map[string]string{InputMode: "quick"}, InputJobID, "required"},
+		{"bad job id", map[string]string{InputMode: "quick", InputJobID: "12345"}, InputJobID, "0Af"},
+		{"job id without quick", map[string]string{InputJobID: "0Af000000000001AAA"}, InputJobID, "only used"},
+		{"two targets", map[string]string{InputManifest: "p.xml", InputSourceDir: "force-app"}, InputManifest, "mutually exclusive"},
+		{"validate notestrun", map[string]string{InputMode: "validate", InputTestLevel: "NoTestRun"}, InputTestLevel, "cannot be used"},
+		{"coverage", map[string]string{InputCoverageThreshold: "120"}, InputCoverageThreshold, "from 0 to 100"},
+		{"breaker window", map[string]string{InputBreakerThreshold: "4", InputBreakerWindow: "2"}, InputBreakerWindow, "never open"},
+		{"phased validate", map[string]string{InputFallback: "phased", InputMode: "validate"}, InputFallback, "mode: deploy"},
+		{"slack url", map[string]string{InputSlackWebhookURL: "not a url"}, InputSlackWebhookURL, "https URL"},
+		{"budget", map[string]string{InputTimeBudget: "5s"}, InputTimeBudget, "duration"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := map[string]string{}
+			for k, v := range base {
+				in[k] = v
+			}
+			for k, v := range tc.inputs {
+				in[k] = v
+			}
+			_, err := Parse(env(in))
+			if err == nil {
+				t.Fatal("Parse succeeded, want an error")
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v is not an *InputError", err)
+			}
+			if !strings.Contains(err.Error(), `input "`+tc.wantInput+`"`) || !strings.Contains(err.Error(), tc.wantText) {
+				t.Errorf("error = %q, want it to name %q and say %q", err, tc.wantInput, tc.wantText)
+			}
+		})
+	}
+}
+
+func TestParseAuth(t *testing.T) {
+	const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"
+	cases := []struct {
+		name       string
+		inputs     map[string]string
+		wantMethod AuthMethod
+		wantErr    string
+	}{
+		{"none", map[string]string{}, "", "no authentication given"},
+		{"auth url", map[string]string{InputAuthURL: goodAuthURL}, AuthSFDXURL, ""},
+		{"auth url with alias", map[string]string{InputAuthURL: goodAuthURL, InputTargetOrg: "prod"}, AuthSFDXURL, ""},
+		{"bad auth url", map[string]string{InputAuthURL: "https://x"}, "", "force://"},
+		{"jwt", map[string]string{InputJWTKey: key, InputClientID: "3MVG", InputUsername: "ci@example.com"}, AuthJWT, ""},
+		{"jwt without client", map[string]string{InputJWTKey: key, InputUsername: "ci@example.com"}, "", `input "client-id"`},
+		{"jwt not a key", map[string]string{InputJWTKey: "abc", InputClientID: "3MVG", InputUsername: "u"}, "", "PEM private key"},
+		{"token", map[string]string{InputAccessToken: "00D!x", InputInstanceURL: "https://x.my.salesforce.com"}, AuthAccessToken, ""},
+		{"token without instance", map[string]string{InputAccessToken: "00D!x"}, "", `input "instance-url"`},
+		{"target org", map[string]string{InputTargetOrg: "prod"}, AuthTargetOrg, ""},
+		{"two methods", map[string]string{InputAuthURL: goodAuthURL, InputAccessToken: "00D!x", InputInstanceURL: "https://x"}, "", "given together"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse(env(tc.inputs))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if c.Auth.Method != tc.wantMethod {
+				t.Errorf("method = %q, want %q", c.Auth.Method, tc.wantMethod)
+			}
+		})
+	}
+}
+
+func TestErrorsNeverEchoSecrets(t *testing.T) {
+	secret := "force:/broken-secret-value-123"
+	_, err := Parse(env(map[string]string{InputAuthURL: secret}))
+	if err == nil || strings.Contains(err.Error(), "broken-secret-value") {
+		t.Fatalf("err = %v; must reject the value without printing it", err)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	c, err := Parse(env(map[string]string{
+		InputAuthURL:         "force://PlatformCLI:clientsecret99:refreshtoken42@x.my.salesforce.com",
+		InputGitHubToken:     "ghs_abcdef",
+		InputSlackWebhookURL: "https://hooks.slack.com/services/T000/B000/XXXXSECRET",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(c.Secrets(), "\n")
+	for _, want := range []string{"clientsecret99", "refreshtoken42", "ghs_abcdef", "T000/B000/XXXXSECRET"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Secrets() lacks %q", want)
+		}
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := EnvName("max-attempts"); got != "INPUT_MAX-ATTEMPTS" {
+		t.Errorf("EnvName = %q", got)
+	}
+	if got := EnvName("a b"); got != "INPUT_A_B" {
+		t.Errorf("EnvName = %q", got)
+	}
+}
