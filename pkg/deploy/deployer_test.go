@@ -1,0 +1,353 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfcli"
+)
+
+// reply is one scripted sf answer.
+type reply struct {
+	json string
+	exit int
+}
+
+func queued(id string) reply {
+	return reply{fmt.Sprintf(`{"status":0,"result":{"id":%q,"done":false,"status":"Queued","files":[]}}`, id), 0}
+}
+
+func finished(id, status string, exit int, details string) reply {
+	if details == "" {
+		details = `{"componentFailures":[],"componentSuccesses":[]}`
+	}
+	return reply{fmt.Sprintf(`{"status":%d,"result":{"id":%q,"done":true,"status":%q,"details":%s}}`, exit, id, status, details), exit}
+}
+
+func sfError(name, msg string, data string) reply {
+	if data == "" {
+		data = "{}"
+	}
+	return reply{fmt.Sprintf(`{"name":%q,"message":%q,"exitCode":1,"status":1,"data":%s}`, name, msg, data), 1}
+}
+
+const compileError = `{"componentFailures":[{"componentType":"ApexClass","fullName":"Hello","fileName":"classes/Hello.cls","lineNumber":3,"columnNumber":5,"problem":"Variable does not exist: x","problemType":"Error"}],"componentSuccesses":[]}`
+
+// fakeSF answers sf calls from per-command queues ("start", "resume", ...).
+type fakeSF struct {
+	mu     sync.Mutex
+	queues map[string][]reply
+	calls  []string
+	// block makes the named command wait until ctx is done.
+	block string
+	// started is closed when a blocking call begins.
+	started chan struct{}
+}
+
+func (f *fakeSF) Run(ctx context.Context, inv sfcli.Invocation) (*sfcli.Output, error) {
+	name := inv.Args[2]
+	if inv.Args[0] == "apex" {
+		name = "apex"
+	}
+	f.mu.Lock()
+	f.calls = append(f.calls, strings.Join(inv.Args, " "))
+	q := f.queues[name]
+	block := f.block == name
+	f.mu.Unlock()
+	if block {
+		close(f.started)
+		<-ctx.Done()
+		return &sfcli.Output{ExitCode: 130, Signal: "terminated", ParseErr: sfcli.ErrNoJSON}, nil
+	}
+	if len(q) == 0 {
+		return nil, fmt.Errorf("unexpected call: %s", strings.Join(inv.Args, " "))
+	}
+	f.mu.Lock()
+	f.queues[name] = q[1:]
+	f.mu.Unlock()
+	out := &sfcli.Output{Args: inv.Args, Stdout: []byte(q[0].json), ExitCode: q[0].exit, Duration: time.Second}
+	out.Envelope, out.ParseErr = sfcli.ParseEnvelope(out.Stdout)
+	return out, nil
+}
+
+func (f *fakeSF) count(prefix string) int {
+	n := 0
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeClassify is a stand-in for the catalog: enough to drive decisions.
+func fakeClassify(out *sfcli.Output, d *result.Deploy) Verdict {
+	if d != nil {
+		switch {
+		case d.Succeeded():
+			return Verdict{Category: result.CategoryNone}
+		case len(d.ComponentFailures) > 0:
+			return Verdict{Category: result.CategoryMetadata, Reason: d.ComponentFailures[0].Problem}
+		}
+		return Verdict{Category: result.CategoryUnknown, Reason: d.Status}
+	}
+	if out.Envelope == nil {
+		return Verdict{Category: result.CategoryUnknown, Reason: out.Describe()}
+	}
+	switch name := out.Envelope.Name; {
+	case strings.Contains(name, "LOCK"), strings.Contains(out.Envelope.Message, "ECONNRESET"):
+		return Verdict{Category: result.CategoryTransient, Transient: true, Reason: name}
+	case name == "ClientTimeoutError" || strings.Contains(out.Envelope.Message, "client has timed out"):
+		return Verdict{Category: result.CategoryTimeout, Reason: "client timed out"}
+	case strings.Contains(name, "SESSION"):
+		return Verdict{Category: result.CategoryAuth, Reason: name}
+	}
+	return Verdict{Category: result.CategoryUnknown, Reason: out.Envelope.Name}
+}
+
+type nopLog struct{}
+
+func (nopLog) Infof(string, ...any)     {}
+func (nopLog) Debugf(string, ...any)    {}
+func (nopLog) Group(string)             {}
+func (nopLog) EndGroup()                {}
+func (nopLog) Untrusted(string, []byte) {}
+
+// fakeClock advances by a minute on every sf call and by the slept time.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Minute)
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.slept = append(c.slept, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+func newDeployer(sf *fakeSF, clock *fakeClock, retryOn config.RetryOn) *Deployer {
+	return &Deployer{
+		Runner:   sf,
+		Classify: fakeClassify,
+		Log:      nopLog{},
+		Policy: Policy{MaxAttempts: 3, Delay: 30 * time.Second, MaxDelay: 5 * time.Minute, RetryOn: retryOn, Wait: 10 * time.Minute,
+			Rand: func(n int64) int64 { return n / 2 }},
+		TargetOrg: "dg",
+		Now:       clock.Now,
+		Sleep:     clock.Sleep,
+	}
+}
+
+func TestDeployerDecisions(t *testing.T) {
+	const id = "0Af000000000001AAA"
+	cases := []struct {
+		name          string
+		retryOn       config.RetryOn
+		queues        map[string][]reply
+		wantOK        bool
+		wantCategory  result.Category
+		wantAttempts  int
+		wantStarts    int
+		wantSleeps    []time.Duration
+		wantDecisions []string
+	}{
+		{
+			name:   "clean deploy",
+			queues: map[string][]reply{"start": {queued(id)}, "resume": {finished(id, "Succeeded", 0, "")}},
+			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
+			wantDecisions: []string{"", "done"},
+		},
+		{
+			name: "lock on first submission then success",
+			queues: map[string][]reply{
+				"start":  {sfError("sf:UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", ""), queued(id)},
+				"resume": {finished(id, "Succeeded", 0, "")},
+			},
+			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 2, wantStarts: 2,
+			// Full jitter with Rand = n/2: half of the 30 s ceiling.
+			wantSleeps:    []time.Duration{15 * time.Second},
+			wantDecisions: []string{"retry in 15s: transient", "", "done"},
+		},
+		{
+			name:         "compile error is never retried",
+			queues:       map[string][]reply{"start": {queued(id)}, "resume": {finished(id, "Failed", 1, compileError)}},
+			wantCategory: result.CategoryMetadata, wantAttempts: 1, wantStarts: 1,
+			wantDecisions: []string{"", "stop: metadata failures are not transient"},
+		},
+		{
+			name:    "retry-on any retries a compile error",
+			retryOn: config.RetryAny,
+			queues:  map[string][]reply{"start": {queued(id), queued(id)}, "resume": {finished(id, "Failed", 1, compileError), finished(id, "Succeeded", 0, "")}},
+			wantOK:  true, wantCategory: result.CategoryNone, wantAttempts: 2, wantStarts: 2, wantSleeps: []time.Duration{15 * time.Second},
+		},
+		{
+			name:         "retry-on never",
+			retryOn:      config.RetryNever,
+			queues:       map[string][]reply{"start": {sfError("sf:UNABLE_TO_LOCK_ROW", "locked", "")}},
+			wantCategory: result.CategoryTransient, wantAttempts: 1, wantStarts: 1,
+			wantDecisions: []string{"stop: retry-on is never"},
+		},
+		{
+			name:         "expired session is not retried",
+			queues:       map[string][]reply{"start": {sfError("sf:INVALID_SESSION_ID", "Session expired or invalid", "")}},
+			wantCategory: result.CategoryAuth, wantAttempts: 1, wantStarts: 1,
+			wantDecisions: []string{"stop: auth failures are never retried"},
+		},
+		{
+			name: "transient until attempts run out",
+			queues: map[string][]reply{"start": {
+				sfError("sf:UNABLE_TO_LOCK_ROW", "locked", ""), sfError("sf:UNABLE_TO_LOCK_ROW", "locked", ""), sfError("sf:UNABLE_TO_LOCK_ROW", "locked", ""),
+			}},
+			wantCategory: result.CategoryTransient, wantAttempts: 3, wantStarts: 3,
+			// Ceilings 30 s then 60 s; half of each.
+			wantSleeps:    []time.Duration{15 * time.Second, 30 * time.Second},
+			wantDecisions: []string{"retry in 15s: transient", "retry in 30s: transient", "stop: all 3 attempts used (max-attempts)"},
+		},
+		{
+			name: "wait timeout resumes the same job",
+			queues: map[string][]reply{
+				"start":  {queued(id)},
+				"resume": {sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`), finished(id, "Succeeded", 0, "")},
+			},
+			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
+		},
+		{
+			name: "lost contact while waiting: the org says it finished",
+			queues: map[string][]reply{
+				"start":  {queued(id)},
+				"resume": {sfError("MetadataTransferError", "Exceeded maximum of 1000 consecutive retryable errors. Last error: ECONNRESET", `{"id":"`+id+`"}`)},
+				"report": {finished(id, "Succeeded", 0, "")},
+			},
+			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sf := &fakeSF{queues: tc.queues}
+			clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+			retryOn := tc.retryOn
+			if retryOn == "" {
+				retryOn = config.RetryTransient
+			}
+			d := newDeployer(sf, clock, retryOn)
+			o := d.Run(context.Background(), Request{Mode: config.ModeDeploy, Spec: sfcli.DeploySpec{TargetOrg: "dg"}, Deadline: clock.now.Add(3 * time.Hour)})
+			if o.Succeeded != tc.wantOK || o.Verdict.Category != tc.wantCategory {
+				t.Errorf("succeeded %v category %s (%s); want %v %s", o.Succeeded, o.Verdict.Category, o.Verdict.Reason, tc.wantOK, tc.wantCategory)
+			}
+			if got := o.DeploymentAttempts(); got != tc.wantAttempts {
+				t.Errorf("attempts = %d, want %d", got, tc.wantAttempts)
+			}
+			if got := sf.count("project deploy start"); got != tc.wantStarts {
+				t.Errorf("deploy start calls = %d, want %d\n%s", got, tc.wantStarts, strings.Join(sf.calls, "\n"))
+			}
+			if fmt.Sprint(clock.slept) != fmt.Sprint(tc.wantSleeps) {
+				t.Errorf("slept %v, want %v", clock.slept, tc.wantSleeps)
+			}
+			if tc.wantDecisions != nil {
+				var got []string
+				for _, a := range o.Attempts {
+					got = append(got, a.Decision)
+				}
+				if strings.Join(got, "|") != strings.Join(tc.wantDecisions, "|") {
+					t.Errorf("decisions = %q, want %q", got, tc.wantDecisions)
+				}
+			}
+		})
+	}
+}
+
+func TestDeployerBudgetRunsOutWhileRunning(t *testing.T) {
+	const id = "0Af000000000002AAA"
+	timeout := sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`)
+	sf := &fakeSF{queues: map[string][]reply{"start": {queued(id)}, "resume": {timeout, timeout, timeout, timeout, timeout}}}
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+	d := newDeployer(sf, clock, config.RetryTransient)
+	o := d.Run(context.Background(), Request{Mode: config.ModeDeploy, Deadline: clock.now.Add(4 * time.Minute)})
+	if o.Succeeded || o.Verdict.Category != result.CategoryTimeout || o.DeployID != id {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if sf.count("project deploy start") != 1 {
+		t.Errorf("a timeout started a second deployment:\n%s", strings.Join(sf.calls, "\n"))
+	}
+	if len(o.NextSteps) == 0 || !strings.Contains(o.NextSteps[0], "sf project deploy report --job-id "+id) {
+		t.Errorf("next steps = %q, want the exact command to check on the job", o.NextSteps)
+	}
+}
+
+func TestDeployerCancelStopsTheJob(t *testing.T) {
+	const id = "0Af000000000003AAA"
+	sf := &fakeSF{
+		queues:  map[string][]reply{"start": {queued(id)}, "cancel": {reply{`{"status":0,"result":{"id":"` + id + `","status":"Canceled"}}`, 0}}},
+		block:   "resume",
+		started: make(chan struct{}),
+	}
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+	d := newDeployer(sf, clock, config.RetryTransient)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-sf.started; cancel() }()
+	o := d.Run(ctx, Request{Mode: config.ModeDeploy})
+	if !o.Canceled || o.Succeeded {
+		t.Fatalf("outcome = %+v", o)
+	}
+	if got := sf.count("project deploy cancel --job-id " + id); got != 1 {
+		t.Errorf("cancel calls = %d, want 1:\n%s", got, strings.Join(sf.calls, "\n"))
+	}
+	if sf.count("project deploy start") != 1 {
+		t.Error("a cancelled run must not retry")
+	}
+}
+
+func TestDeployerQuickFallback(t *testing.T) {
+	const id = "0Af000000000004AAA"
+	cannot := sfError("CannotQuickDeployError", "Job ID can't be used for quick deployment.", "")
+	for _, fallback := range []bool{false, true} {
+		t.Run(fmt.Sprint("fallback=", fallback), func(t *testing.T) {
+			sf := &fakeSF{queues: map[string][]reply{"quick": {cannot}, "start": {queued(id)}, "resume": {finished(id, "Succeeded", 0, "")}}}
+			clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+			d := newDeployer(sf, clock, config.RetryTransient)
+			o := d.Run(context.Background(), Request{Mode: config.ModeQuick, JobID: "0Af000000000009AAA", QuickFallback: fallback})
+			if o.Succeeded != fallback {
+				t.Errorf("succeeded = %v", o.Succeeded)
+			}
+			if got := sf.count("project deploy start"); got != map[bool]int{false: 0, true: 1}[fallback] {
+				t.Errorf("full deploys = %d", got)
+			}
+			if !fallback && (len(o.NextSteps) == 0 || !strings.Contains(o.NextSteps[0], "quick-fallback")) {
+				t.Errorf("next steps = %q", o.NextSteps)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	p := Policy{Delay: 30 * time.Second, MaxDelay: 100 * time.Second, Rand: func(n int64) int64 { return n - 1 }}
+	want := []time.Duration{30 * time.Second, 60 * time.Second, 100 * time.Second, 100 * time.Second}
+	for i, w := range want {
+		if got := p.Backoff(i + 1); got != w {
+			t.Errorf("Backoff(%d) = %s, want %s (ceiling)", i+1, got, w)
+		}
+	}
+	p.Rand = func(int64) int64 { return 0 }
+	if got := p.Backoff(3); got != 0 {
+		t.Errorf("full jitter floor = %s, want 0", got)
+	}
+	if got := (Policy{}).Backoff(1); got != 0 {
+		t.Errorf("zero delay = %s", got)
+	}
+}

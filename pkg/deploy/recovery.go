@@ -1,0 +1,317 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfcli"
+)
+
+// Phase is one step of a phased or partial fallback.
+type Phase struct {
+	// Name appears in the timeline ("foundation", "apex", "rest").
+	Name string
+	Spec sfcli.DeploySpec
+}
+
+// Recovery wraps a Deployer with the strategies that make a failed
+// deployment succeed without a blind retry, or fail with the full story:
+// flaky-test reruns, fallbacks, and the post-deployment health check with
+// rollback. Each strategy is off unless configured.
+type Recovery struct {
+	*Deployer
+	// RerunFailedTests re-runs failed Apex tests alone when a deployment
+	// failed only on tests; RerunAttempts bounds the reruns (default 2).
+	RerunFailedTests bool
+	RerunAttempts    int
+	// TestWait bounds one `sf apex run test` call.
+	TestWait time.Duration
+	// Fallback is the strategy after a deployment that still failed.
+	Fallback config.Fallback
+	// Phases returns the phases of a phased or partial fallback.
+	Phases func(config.Fallback) ([]Phase, error)
+	// HealthCheckTests run after a successful deployment.
+	HealthCheckTests []string
+	// RollbackDir is a checkout of the last good release, deployed back when
+	// the health check fails.
+	RollbackDir string
+}
+
+// Report is the outcome of a deployment with recovery.
+type Report struct {
+	*Outcome
+	// FlakyTests failed in the deployment but passed when re-run alone.
+	FlakyTests []string
+	// Recovered is true when the deployment succeeded only thanks to a
+	// retry, a rerun or a fallback.
+	Recovered bool
+	// HealthCheckFailed and RolledBack describe the post-deployment check.
+	HealthCheckFailed bool
+	RolledBack        bool
+}
+
+// Run deploys req and applies the configured recovery strategies.
+func (rc *Recovery) Run(ctx context.Context, req Request) *Report {
+	rep := &Report{Outcome: rc.Deployer.Run(ctx, req)}
+	if rep.Succeeded {
+		rep.Recovered = rep.DeploymentAttempts() > 1
+	}
+	if rc.RerunFailedTests && rc.onlyTestsFailed(rep.Outcome) && ctx.Err() == nil {
+		rc.rerunFlaky(ctx, req, rep)
+	}
+	if !rep.Succeeded && !rep.Canceled && ctx.Err() == nil && rc.fallbackApplies(rep.Verdict.Category) {
+		rc.fallback(ctx, req, rep)
+	}
+	if rep.Succeeded && req.Mode != config.ModeValidate && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil {
+		rc.healthCheck(ctx, req, rep)
+	}
+	return rep
+}
+
+// onlyTestsFailed reports whether a deployment failed on Apex test failures
+// alone: no component failed, so the same content would deploy if the
+// tests passed.
+func (rc *Recovery) onlyTestsFailed(o *Outcome) bool {
+	if o.Succeeded || o.Canceled || o.Deploy == nil {
+		return false
+	}
+	d := o.Deploy
+	return len(d.TestFailures) > 0 && len(d.ComponentFailures) == 0 && d.ErrorMessage == ""
+}
+
+// rerunFlaky re-runs the failed tests alone. Tests that pass are flaky; when
+// all of them are, the deployment is attempted once more.
+func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
+	failed := map[string]bool{}
+	for _, t := range rep.Deploy.TestFailures {
+		failed[t.FullName()] = true
+	}
+	n := rep.DeploymentAttempts()
+	passed := map[string]bool{}
+	attempts := rc.RerunAttempts
+	if attempts <= 0 {
+		attempts = 2
+	}
+	for i := 1; i <= attempts && len(passed) < len(failed) && ctx.Err() == nil; i++ {
+		if i > 1 {
+			if err := rc.Sleep(ctx, min(rc.Policy.Backoff(i-1), 30*time.Second)); err != nil {
+				return
+			}
+		}
+		var pending []string
+		for name := range failed {
+			if !passed[name] {
+				pending = append(pending, name)
+			}
+		}
+		sort.Strings(pending)
+		run, err := rc.runTests(ctx, rep.Outcome, n, "rerun-tests", pending)
+		if err != nil {
+			rep.Notes = append(rep.Notes, "Re-running the failed tests did not work, so flaky tests could not be told from broken ones: "+err.Error())
+			return
+		}
+		for _, p := range run.Passes {
+			if name := p.Class + "." + p.Method; failed[name] {
+				passed[name] = true
+			}
+		}
+		rep.Attempts[len(rep.Attempts)-1].Outcome = fmt.Sprintf("%d of %d re-run tests passed", countIn(passed, pending), len(pending))
+	}
+	for name := range passed {
+		rep.FlakyTests = append(rep.FlakyTests, name)
+	}
+	sort.Strings(rep.FlakyTests)
+	if len(passed) < len(failed) {
+		rep.Attempts[len(rep.Attempts)-1].Decision = "stop: some tests fail when re-run alone; they are real failures"
+		if len(passed) > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d test(s) passed when re-run alone (flaky), but %d failed again: the deployment stays failed.", len(passed), len(failed)-len(passed)))
+		}
+		return
+	}
+	rep.Attempts[len(rep.Attempts)-1].Decision = "every failed test passed alone: flaky; deploy once more"
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%d flaky test(s) passed when re-run alone; the deployment was attempted once more.", len(passed)))
+	again := req
+	again.FirstAttempt, again.MaxAttempts = n, 1
+	second := rc.Deployer.Run(ctx, again)
+	rep.merge(second)
+	if second.Succeeded {
+		rep.Recovered = true
+		return
+	}
+	// Tests that fail the deployment again are real failures after all.
+	if second.Deploy != nil {
+		again := map[string]bool{}
+		for _, t := range second.Deploy.TestFailures {
+			again[t.FullName()] = true
+		}
+		kept := rep.FlakyTests[:0]
+		for _, name := range rep.FlakyTests {
+			if !again[name] {
+				kept = append(kept, name)
+			}
+		}
+		rep.FlakyTests = kept
+	}
+}
+
+func countIn(set map[string]bool, names []string) int {
+	n := 0
+	for _, name := range names {
+		if set[name] {
+			n++
+		}
+	}
+	return n
+}
+
+// runTests runs Apex tests with `sf apex run test` and parses the result.
+func (rc *Recovery) runTests(ctx context.Context, o *Outcome, n int, kind string, tests []string) (*result.TestRun, error) {
+	wait := rc.TestWait
+	if wait <= 0 {
+		wait = rc.Policy.Wait
+	}
+	out, err := rc.call(ctx, o, n, kind, sfcli.Invocation{Args: sfcli.ApexRunTest(tests, rc.TargetOrg, wait)})
+	if err != nil {
+		return nil, err
+	}
+	if out.Envelope == nil || out.Envelope.IsError() || out.Envelope.Result == nil {
+		return nil, fmt.Errorf("sf apex run test: %s", out.Describe())
+	}
+	run, err := result.ParseTestRun(out.Envelope.Result)
+	if err != nil {
+		return nil, fmt.Errorf("reading the test results: %w", err)
+	}
+	if run.Outcome == "" && run.TestRunID != "" {
+		return nil, fmt.Errorf("the test run %s did not finish within %s", run.TestRunID, wait.Round(time.Minute))
+	}
+	return run, nil
+}
+
+// fallbackApplies says whether the configured fallback can help with a
+// failure of category c. Phasing only helps when components failed
+// (dependencies between them); a validation helps with anything but
+// problems that stop the CLI before it deploys.
+func (rc *Recovery) fallbackApplies(c result.Category) bool {
+	switch rc.Fallback {
+	case config.FallbackValidate:
+		return c != result.CategoryConfig && c != result.CategoryAuth && c != result.CategoryTimeout
+	case config.FallbackPhased, config.FallbackPartial:
+		return c == result.CategoryDependency || c == result.CategoryMetadata
+	}
+	return false
+}
+
+func (rc *Recovery) fallback(ctx context.Context, req Request, rep *Report) {
+	n := rep.DeploymentAttempts()
+	if rc.Fallback == config.FallbackValidate {
+		v := req
+		v.Mode, v.Kind, v.FirstAttempt, v.MaxAttempts = config.ModeValidate, "fallback-validate", n, 1
+		out := rc.Deployer.Run(ctx, v)
+		failedDeploy := rep.Outcome
+		rep.merge(out)
+		// The validation is there for its report: the step still fails.
+		rep.Succeeded, rep.Verdict = false, failedDeploy.Verdict
+		if out.Deploy != nil {
+			rep.Deploy = out.Deploy
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("fallback validate: a check-only validation of the same content ended %s; its full error report is shown below.", outcomeWord(out)))
+		return
+	}
+	if rc.Phases == nil {
+		return
+	}
+	phases, err := rc.Phases(rc.Fallback)
+	if err != nil || len(phases) == 0 {
+		reason := "nothing to deploy in the first phase"
+		if err != nil {
+			reason = err.Error()
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("fallback %s was not attempted: %s.", rc.Fallback, reason))
+		return
+	}
+	for i, ph := range phases {
+		p := req
+		p.Spec, p.Kind, p.FirstAttempt = ph.Spec, "phase-"+ph.Name, n+i
+		out := rc.Deployer.Run(ctx, p)
+		rep.merge(out)
+		rep.Notes = append(rep.Notes, fmt.Sprintf("fallback %s, phase %d/%d (%s): %s.", rc.Fallback, i+1, len(phases), ph.Name, outcomeWord(out)))
+		if !out.Succeeded {
+			return
+		}
+	}
+	rep.Recovered = true
+}
+
+func outcomeWord(o *Outcome) string {
+	switch {
+	case o.Succeeded:
+		return "succeeded"
+	case o.Canceled:
+		return "canceled"
+	}
+	return fmt.Sprintf("failed (%s)", o.Verdict.Category)
+}
+
+// healthCheck runs the health-check tests after a successful deployment and
+// deploys the rollback checkout when they fail.
+func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
+	n := rep.DeploymentAttempts()
+	run, err := rc.runTests(ctx, rep.Outcome, n, "health-check", rc.HealthCheckTests)
+	if err == nil && len(run.Failures) == 0 {
+		rep.Attempts[len(rep.Attempts)-1].Decision = "done: health check passed"
+		return
+	}
+	rep.HealthCheckFailed, rep.Succeeded, rep.Recovered = true, false, false
+	if err != nil {
+		rep.Verdict = Verdict{Category: result.CategoryTest, Reason: "the health check could not run: " + err.Error()}
+	} else {
+		names := make([]string, 0, len(run.Failures))
+		for _, f := range run.Failures {
+			names = append(names, f.FullName())
+		}
+		rep.Verdict = Verdict{Category: result.CategoryTest, Reason: "health check failed after the deployment: " + strings.Join(names, ", ")}
+		if rep.Deploy != nil {
+			rep.Deploy.TestFailures = append(rep.Deploy.TestFailures, run.Failures...)
+		}
+	}
+	if rc.RollbackDir == "" {
+		rep.Attempts[len(rep.Attempts)-1].Decision = "stop: health check failed; no rollback-source-dir to deploy back"
+		rep.NextSteps = append(rep.NextSteps, "The deployment is live but the health check failed. Set rollback-source-dir to a checkout of the last good release to have deploy-guard deploy it back automatically.")
+		return
+	}
+	rep.Attempts[len(rep.Attempts)-1].Decision = "health check failed: deploy the rollback checkout"
+	rb := req
+	rb.Mode, rb.Kind, rb.FirstAttempt, rb.MaxAttempts, rb.Dir = config.ModeDeploy, "rollback", n, 0, rc.RollbackDir
+	rb.Spec = sfcli.DeploySpec{TestLevel: req.Spec.TestLevel, Tests: req.Spec.Tests, TargetOrg: req.Spec.TargetOrg}
+	out := rc.Deployer.Run(ctx, rb)
+	rep.Attempts = append(rep.Attempts, out.Attempts...)
+	rep.RolledBack = out.Succeeded
+	if out.Succeeded {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("The health check failed, so the last good release (%s) was deployed back: rollback deployment %s succeeded.", rc.RollbackDir, out.DeployID))
+	} else {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("The health check failed and the rollback deployment of %s failed too (%s): the org runs the new release. Act now.", rc.RollbackDir, out.Verdict.Reason))
+	}
+}
+
+// merge appends a later outcome (a redeploy, a phase) to the report: its
+// attempts join the timeline and its result becomes the current one.
+func (rep *Report) merge(o *Outcome) {
+	rep.Attempts = append(rep.Attempts, o.Attempts...)
+	rep.Notes = append(rep.Notes, o.Notes...)
+	rep.NextSteps = append(rep.NextSteps, o.NextSteps...)
+	rep.Succeeded, rep.Canceled, rep.Verdict, rep.Err = o.Succeeded, o.Canceled, o.Verdict, o.Err
+	if o.Deploy != nil {
+		rep.Deploy = o.Deploy
+	}
+	if o.DeployID != "" {
+		rep.DeployID = o.DeployID
+	}
+	if o.Output != nil {
+		rep.Output = o.Output
+	}
+}
