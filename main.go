@@ -1,0 +1,31 @@
+// Command deploy-guard is the entrypoint of the deploy-guard GitHub Action:
+// it wires the real environment, process runner, clock and HTTP client and
+// hands over to app.Run. All behaviour lives in pkg/.
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/app"
+)
+
+func main() {
+	// A cancelled workflow sends SIGINT, then SIGTERM; both cancel the run,
+	// which stops retries, cancels the in-flight job and writes the outcome.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := app.Run(ctx, app.Deps{
+		Getenv:  os.Getenv,
+		Environ: os.Environ,
+		Stdout:  os.Stdout,
+		Now:     time.Now,
+		HTTP:    &http.Client{Timeout: 30 * time.Second},
+	})
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,234 @@
+// Package app is deploy-guard's orchestration: inputs → preflight → breaker
+// → login → deploy (with retries and recovery) → outputs, annotations,
+// summary, artifacts and notifications. It owns no behaviour of its own
+// beyond the order of the steps and writing the outcome on every exit path.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/events"
+	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfcli"
+)
+
+// Exit codes of the action.
+const (
+	// ExitOK: deployed, recovered or validated.
+	ExitOK = 0
+	// ExitFailed: the deployment failed, was blocked or was cancelled.
+	ExitFailed = 1
+	// ExitConfig: the inputs or the environment are invalid; nothing was sent to the org.
+	ExitConfig = 2
+	// ExitInternal: deploy-guard itself failed (a bug); the report says what is known.
+	ExitInternal = 3
+)
+
+// Deps are the action's connections to the world, injected so every path
+// can be tested without a network, a real CLI or waiting.
+type Deps struct {
+	Getenv  func(string) string
+	Environ func() []string
+	Stdout  io.Writer
+	Now     func() time.Time
+	Sleep   func(ctx context.Context, d time.Duration) error
+	HTTP    *http.Client
+	// NewRunner builds the sf runner for a child environment; nil means the
+	// real CLI (sfcli.ExecRunner).
+	NewRunner func(env []string, dir string) sfcli.Runner
+	// TempDir is where private directories (sf HOME, key files) are made;
+	// empty means os.TempDir.
+	TempDir string
+}
+
+// Run executes the action and returns the process exit code.
+func Run(ctx context.Context, deps Deps) (code int) {
+	a := newAction(deps)
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.EndGroup()
+			a.run.Status, a.run.Category = result.StatusFailed, result.CategoryUnknown
+			a.run.Message = fmt.Sprintf("deploy-guard failed unexpectedly: %v", p)
+			a.log.Debugf("panic: %v\n%s", p, debug.Stack())
+			a.exit = ExitInternal
+		}
+		code = a.finish()
+	}()
+	a.exit = a.execute(ctx)
+	return a.exit
+}
+
+// action is the state of one run.
+type action struct {
+	deps Deps
+	red  *redact.Redactor
+	log  *actions.Log
+	outs *actions.Outputs
+	run  *result.Run
+	cfg  *config.Config
+	exit int
+
+	workspace  string
+	projectDir string
+	artifacts  string
+	// cleanups run at the end, last first (private HOME, key files).
+	cleanups []func()
+	// paths of artifacts written, for the *-path outputs.
+	paths map[string]string
+	// seq numbers the raw sf outputs saved as artifacts.
+	seq int
+	// steps are the non-sf steps of the run, for the event log.
+	steps []events.Step
+}
+
+func newAction(deps Deps) *action {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	red := redact.New()
+	debugOn := deps.Getenv("ACTIONS_STEP_DEBUG") == "true" || deps.Getenv("RUNNER_DEBUG") == "1"
+	a := &action{
+		deps:  deps,
+		red:   red,
+		log:   actions.NewLog(deps.Stdout, red, debugOn),
+		outs:  actions.NewOutputs(red),
+		run:   &result.Run{Started: deps.Now(), Status: result.StatusFailed, Category: result.CategoryUnknown},
+		paths: map[string]string{},
+	}
+	// Mask every secret input before anything else is printed, from the raw
+	// environment, so even a config error cannot print one.
+	for _, name := range config.SecretInputs {
+		v := strings.TrimSpace(deps.Getenv(config.EnvName(name)))
+		a.log.Mask(v)
+		for _, part := range config.AuthURLParts(v) {
+			a.log.Mask(part)
+		}
+	}
+	return a
+}
+
+func (a *action) execute(ctx context.Context) int {
+	cfg, err := config.Parse(a.deps.Getenv)
+	a.cfg = cfg
+	if cfg != nil {
+		for _, s := range cfg.Secrets() {
+			a.log.Mask(s)
+		}
+		a.run.Mode = string(cfg.Mode)
+	}
+	if err != nil {
+		return a.configError("invalid inputs", err)
+	}
+	a.log.Debugf("inputs: mode=%s auth=%s test-level=%q wait=%s max-attempts=%d retry=%s..%s retry-on=%s budget=%s fallback=%s",
+		cfg.Mode, cfg.Auth.Method, cfg.TestLevel, cfg.Wait, cfg.MaxAttempts, cfg.RetryDelay, cfg.MaxRetryDelay, cfg.RetryOn, cfg.TimeBudget, cfg.Fallback)
+	if err := a.resolvePaths(); err != nil {
+		return a.configError("invalid paths", err)
+	}
+	env, err := a.childEnv()
+	if err != nil {
+		return a.configError("preparing the sf environment", err)
+	}
+	runner := a.newRunner(env)
+	org, code := a.login(ctx, runner)
+	if code != ExitOK {
+		return code
+	}
+	a.run.TargetOrg = org
+	return a.deploy(ctx, runner, org)
+}
+
+// configError ends the run before anything was sent to the org.
+func (a *action) configError(what string, err error) int {
+	a.run.Status, a.run.Category = result.StatusFailed, result.CategoryConfig
+	msgs := splitJoined(err)
+	a.run.Message = fmt.Sprintf("%s: %s", what, strings.Join(msgs, "; "))
+	a.run.ErrorText = strings.Join(msgs, "\n")
+	a.run.Error = &result.Diagnosis{Category: result.CategoryConfig, Explanation: "The action's inputs or environment are invalid, so nothing was sent to the org.", Fix: "Correct the inputs named above in the workflow file."}
+	return ExitConfig
+}
+
+func splitJoined(err error) []string {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+// resolvePaths finds the workspace, the project and the artifacts directory.
+func (a *action) resolvePaths() error {
+	ws := a.deps.Getenv("GITHUB_WORKSPACE")
+	if ws == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		ws = wd
+	}
+	ws, err := filepath.Abs(ws)
+	if err != nil {
+		return err
+	}
+	a.workspace = ws
+	a.projectDir = inside(ws, a.cfg.WorkingDirectory)
+	if st, err := os.Stat(a.projectDir); err != nil || !st.IsDir() {
+		return &config.InputError{Input: config.InputWorkingDirectory, Problem: fmt.Sprintf("%q is not a directory in the workspace; set it to the folder that holds sfdx-project.json", a.cfg.WorkingDirectory)}
+	}
+	a.artifacts = inside(ws, a.cfg.ArtifactsDir)
+	return nil
+}
+
+// inside joins p to root unless p is absolute.
+func inside(root, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(root, p)
+}
+
+func (a *action) newRunner(env []string) sfcli.Runner {
+	if a.deps.NewRunner != nil {
+		return a.deps.NewRunner(env, a.projectDir)
+	}
+	bin := a.deps.Getenv("DEPLOY_GUARD_SF_BIN")
+	return &sfcli.ExecRunner{Bin: bin, Env: env, Dir: a.projectDir, Now: a.deps.Now}
+}
+
+// childEnv builds the sf environment. When the action logs in itself, sf
+// gets a private HOME (0700, removed at the end), so credentials never land
+// in the runner's shared home or the workspace.
+func (a *action) childEnv() ([]string, error) {
+	home := a.deps.Getenv("HOME")
+	if a.cfg.Auth.Method != config.AuthTargetOrg {
+		dir, err := os.MkdirTemp(a.deps.TempDir, "deploy-guard-home-")
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, err
+		}
+		a.cleanups = append(a.cleanups, func() { os.RemoveAll(dir) })
+		home = dir
+	}
+	environ := os.Environ
+	if a.deps.Environ != nil {
+		environ = a.deps.Environ
+	}
+	return sfcli.ChildEnv(environ(), home), nil
+}

@@ -1,0 +1,197 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/deploy"
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfcli"
+)
+
+// deploy runs the deployment with retries and records the outcome.
+func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) int {
+	cfg := a.cfg
+	d := &deploy.Deployer{
+		Runner:   runner,
+		Classify: a.classifier(),
+		Log:      a.log,
+		Policy: deploy.Policy{
+			MaxAttempts: cfg.MaxAttempts,
+			Delay:       cfg.RetryDelay,
+			MaxDelay:    cfg.MaxRetryDelay,
+			RetryOn:     cfg.RetryOn,
+			Wait:        cfg.Wait,
+		},
+		TargetOrg: org,
+		Now:       a.deps.Now,
+		Sleep:     a.sleep,
+		Record:    a.recordAttempt,
+	}
+	req := deploy.Request{
+		Mode: cfg.Mode,
+		Spec: sfcli.DeploySpec{
+			Target:    sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata},
+			TestLevel: cfg.TestLevel,
+			Tests:     cfg.Tests,
+			TargetOrg: org,
+		},
+		JobID:         cfg.JobID,
+		QuickFallback: cfg.QuickFallback,
+		Deadline:      a.run.Started.Add(cfg.TimeBudget),
+	}
+	rc := &deploy.Recovery{
+		Deployer:         d,
+		RerunFailedTests: cfg.RerunFailedTests,
+		Fallback:         cfg.Fallback,
+		Phases:           a.phases,
+		HealthCheckTests: cfg.HealthCheckTests,
+	}
+	if cfg.RollbackSourceDir != "" {
+		rc.RollbackDir = inside(a.workspace, cfg.RollbackSourceDir)
+	}
+	rep := rc.Run(ctx, req)
+	o := rep.Outcome
+	a.absorb(o)
+	a.run.FlakyTests = rep.FlakyTests
+	switch {
+	case o.Canceled:
+		a.run.Status, a.run.Category = result.StatusCanceled, result.CategoryNone
+		a.run.Message = "The workflow was cancelled; deploy-guard stopped scheduling attempts."
+		return ExitFailed
+	case o.Err != nil:
+		return a.configError("running sf", o.Err)
+	case o.Succeeded:
+		a.run.Status, a.run.Category = successStatus(cfg.Mode, rep.Recovered), result.CategoryNone
+		a.run.Message = successMessage(a.run)
+		return ExitOK
+	}
+	a.run.Status, a.run.Category = result.StatusFailed, o.Verdict.Category
+	a.run.Message = failureMessage(a.run, o.Verdict)
+	if a.run.Deploy == nil || o.Verdict.Category == result.CategoryTimeout {
+		dg := o.Verdict.Diagnosis
+		dg.Category = o.Verdict.Category
+		a.run.Error, a.run.ErrorText = &dg, o.Verdict.Reason
+	}
+	return ExitFailed
+}
+
+// phases splits the deployment for the phased and partial fallbacks: the
+// foundation types (or Apex classes) first, without tests where the org
+// allows it, then the full deployment as requested.
+func (a *action) phases(f config.Fallback) ([]deploy.Phase, error) {
+	cfg := a.cfg
+	full := sfcli.DeploySpec{
+		Target:    sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata},
+		TestLevel: cfg.TestLevel, Tests: cfg.Tests, TargetOrg: a.run.TargetOrg,
+	}
+	first := sfcli.DeploySpec{TargetOrg: a.run.TargetOrg}
+	switch f {
+	case config.FallbackPhased:
+		// Objects and fields need no Apex tests, even in production.
+		first.Metadata, first.TestLevel = cfg.FoundationTypes, "NoTestRun"
+		return []deploy.Phase{{Name: "foundation", Spec: first}, {Name: "full", Spec: full}}, nil
+	case config.FallbackPartial:
+		first.Metadata, first.TestLevel, first.Tests = []string{"ApexClass"}, cfg.TestLevel, cfg.Tests
+		return []deploy.Phase{{Name: "apex", Spec: first}, {Name: "full", Spec: full}}, nil
+	}
+	return nil, fmt.Errorf("no phases for fallback %s", f)
+}
+
+// absorb copies a deploy outcome into the run.
+func (a *action) absorb(o *deploy.Outcome) {
+	a.run.Attempts = append(a.run.Attempts, o.Attempts...)
+	if o.Deploy != nil {
+		a.run.Deploy = o.Deploy
+	}
+	if o.DeployID != "" {
+		a.run.DeployID = o.DeployID
+	}
+	a.run.Notes = append(a.run.Notes, o.Notes...)
+	a.run.NextSteps = append(a.run.NextSteps, o.NextSteps...)
+	if o.Output != nil && o.Output.Envelope != nil {
+		a.writeArtifact("result.json", a.red.Bytes(o.Output.Stdout), "result-path")
+	}
+}
+
+func successStatus(mode config.Mode, retried bool) result.Status {
+	switch {
+	case mode == config.ModeValidate:
+		return result.StatusValidated
+	case retried:
+		return result.StatusRecovered
+	}
+	return result.StatusSucceeded
+}
+
+func successMessage(r *result.Run) string {
+	n := r.DeploymentAttempts()
+	what := "Deployed"
+	if r.Status == result.StatusValidated {
+		what = "Validated"
+	}
+	if n > 1 {
+		return fmt.Sprintf("%s %s after %d attempts.", what, r.DeployID, n)
+	}
+	return fmt.Sprintf("%s %s.", what, r.DeployID)
+}
+
+func failureMessage(r *result.Run, v deploy.Verdict) string {
+	msg := fmt.Sprintf("Deployment failed (%s)", v.Category)
+	if v.Reason != "" {
+		msg += ": " + v.Reason
+	}
+	if n := r.DeploymentAttempts(); n > 1 {
+		msg += fmt.Sprintf(" after %d attempts", n)
+	}
+	return msg + "."
+}
+
+// recordAttempt saves the raw (redacted) JSON of every sf call.
+func (a *action) recordAttempt(at result.Attempt, out *sfcli.Output) {
+	if len(out.Stdout) == 0 {
+		return
+	}
+	a.seq++
+	a.writeArtifact(fmt.Sprintf("sf-%02d-attempt%d-%s.json", a.seq, at.Number, at.Kind), a.red.Bytes(out.Stdout), "")
+}
+
+// writeArtifact writes a file under the artifacts directory and, when
+// output is set, records its path for that output.
+func (a *action) writeArtifact(name string, data []byte, output string) {
+	if a.artifacts == "" {
+		return
+	}
+	if err := os.MkdirAll(a.artifacts, 0o755); err != nil {
+		a.log.Infof("Could not create the artifacts directory: %v", err)
+		return
+	}
+	path := filepath.Join(a.artifacts, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		a.log.Infof("Could not write %s: %v", name, err)
+		return
+	}
+	if output != "" {
+		a.paths[output] = a.rel(path)
+	}
+}
+
+// rel returns path relative to the workspace when it is inside it.
+func (a *action) rel(path string) string {
+	if r, err := filepath.Rel(a.workspace, path); err == nil && r != ".." && !strings.HasPrefix(r, "../") {
+		return filepath.ToSlash(r)
+	}
+	return path
+}
+
+func (a *action) sleep(ctx context.Context, d time.Duration) error {
+	if a.deps.Sleep != nil {
+		return a.deps.Sleep(ctx, d)
+	}
+	return deploy.Sleep(ctx, d)
+}

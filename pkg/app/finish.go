@@ -1,0 +1,190 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/events"
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// finish writes the outcome on every exit path: outputs, annotations, the
+// step summary and the artifacts; then removes private files. It returns the
+// final exit code (a failure to write outputs turns success into failure,
+// since later steps would read wrong values).
+func (a *action) finish() int {
+	a.log.EndGroup()
+	r := a.run
+	r.Finished = a.deps.Now()
+	if a.cfg != nil {
+		r.Mode = string(a.cfg.Mode)
+	}
+	a.writeReports()
+	a.writeEvents()
+	for _, an := range a.annotations() {
+		a.log.Annotate(an)
+	}
+	a.setOutputs()
+	code := a.exit
+	if err := a.flushOutputs(); err != nil {
+		a.log.Annotate(actions.Annotation{Level: actions.LevelError, Title: "deploy-guard could not write its outputs", Message: err.Error() + ". Later steps cannot read status and failure-category; check that GITHUB_OUTPUT points at a writable file."})
+		if code == ExitOK {
+			code = ExitInternal
+		}
+	}
+	if err := a.flushSummary(); err != nil {
+		a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not write the step summary", Message: err.Error() + ". The same report is in the artifacts (report.md)."})
+	}
+	a.log.Infof("deploy-guard: status=%s failure-category=%s attempts=%d %s", r.Status, r.Category, r.DeploymentAttempts(), r.Message)
+	for i := len(a.cleanups) - 1; i >= 0; i-- {
+		a.cleanups[i]()
+	}
+	a.chownArtifacts()
+	return code
+}
+
+// setOutputs records every output from the run.
+func (a *action) setOutputs() {
+	r := a.run
+	set := func(name, value string) {
+		if err := a.outs.Set(name, value); err != nil {
+			a.log.Infof("output %s: %v", name, err)
+		}
+	}
+	set("status", string(r.Status))
+	set("failure-category", string(r.Category))
+	set("attempts", strconv.Itoa(r.DeploymentAttempts()))
+	set("deploy-id", r.DeployID)
+	set("failed-component", failedComponent(r))
+	set("failed-tests", strings.Join(failedTests(r), ","))
+	set("flaky-tests", strings.Join(r.FlakyTests, ","))
+	set("coverage", coverage(r))
+	for _, name := range []string{"report-path", "result-path", "junit-path", "sarif-path", "coverage-path", "events-path"} {
+		set(name, a.paths[name])
+	}
+	set("post-mortem-url", a.paths["post-mortem-url"])
+}
+
+func failedComponent(r *result.Run) string {
+	if r.Deploy == nil {
+		return ""
+	}
+	for _, f := range r.Deploy.ComponentFailures {
+		if f.Type == "" {
+			return f.FullName
+		}
+		return f.Type + ":" + f.FullName
+	}
+	return ""
+}
+
+func failedTests(r *result.Run) []string {
+	if r.Deploy == nil {
+		return nil
+	}
+	flaky := map[string]bool{}
+	for _, t := range r.FlakyTests {
+		flaky[t] = true
+	}
+	var out []string
+	for _, t := range r.Deploy.TestFailures {
+		if !flaky[t.FullName()] {
+			out = append(out, t.FullName())
+		}
+	}
+	return out
+}
+
+func coverage(r *result.Run) string {
+	if r.Deploy == nil {
+		return ""
+	}
+	if p, ok := r.Deploy.OrgCoverage(); ok {
+		return strconv.FormatFloat(p, 'f', 1, 64)
+	}
+	return ""
+}
+
+// flushOutputs writes GITHUB_OUTPUT, or lists the outputs in the log when
+// the action runs outside a runner (the local demo).
+func (a *action) flushOutputs() error {
+	path := a.deps.Getenv("GITHUB_OUTPUT")
+	if path == "" && a.deps.Getenv("GITHUB_ACTIONS") != "true" {
+		names := a.outs.Names()
+		sort.Strings(names)
+		a.log.Infof("Outputs:")
+		for _, n := range names {
+			a.log.Infof("  %-17s %s", n, a.outs.Get(n))
+		}
+		return nil
+	}
+	return a.outs.WriteFile(path)
+}
+
+func (a *action) flushSummary() error {
+	path := a.deps.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" && a.deps.Getenv("GITHUB_ACTIONS") != "true" {
+		return nil
+	}
+	return actions.WriteSummary(path, a.red.String(a.summary()))
+}
+
+// chownArtifacts gives the artifacts to the owner of the workspace: the
+// container runs as root, and root-owned files would break later steps that
+// run as the runner user.
+func (a *action) chownArtifacts() {
+	if a.artifacts == "" || a.workspace == "" {
+		return
+	}
+	st, err := os.Stat(a.workspace)
+	if err != nil {
+		return
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || (int(sys.Uid) == os.Geteuid() && int(sys.Gid) == os.Getegid()) {
+		return
+	}
+	filepath.WalkDir(a.artifacts, func(p string, _ os.DirEntry, err error) error {
+		if err == nil {
+			if cerr := os.Lchown(p, int(sys.Uid), int(sys.Gid)); cerr != nil {
+				a.log.Debugf("chown %s: %v", p, cerr)
+			}
+		}
+		return nil
+	})
+}
+
+// writeEvents writes the structured event log (events.jsonl).
+func (a *action) writeEvents() {
+	if a.artifacts == "" {
+		return
+	}
+	g := a.deps.Getenv
+	info := events.RunInfo{
+		ID: g("GITHUB_RUN_ID"), Attempt: g("GITHUB_RUN_ATTEMPT"), Repository: g("GITHUB_REPOSITORY"),
+		Workflow: g("GITHUB_WORKFLOW"), Ref: g("GITHUB_REF"), SHA: g("GITHUB_SHA"), Actor: g("GITHUB_ACTOR"),
+	}
+	data, err := events.Encode(events.Build(a.run, info, a.steps), a.red)
+	if err != nil {
+		a.log.Infof("Could not encode the event log: %v", err)
+		return
+	}
+	a.writeArtifact("events.jsonl", data, "events-path")
+}
+
+// step records a run step for the event log.
+func (a *action) step(name, outcome, detail string, start time.Time) {
+	a.steps = append(a.steps, events.Step{Time: a.deps.Now(), Name: name, Outcome: outcome, Detail: detail, Duration: a.deps.Now().Sub(start)})
+}
+
+// headline is the one-line banner used by the log and the fallback summary.
+func headline(r *result.Run) string {
+	return fmt.Sprintf("%s · %s", r.Status, r.Message)
+}

@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfcli"
+)
+
+// defaultAlias names the org the action logs in to, unless target-org gives one.
+const defaultAlias = "deploy-guard"
+
+// login authenticates sf and returns the org alias to deploy to. Secrets go
+// to sf on stdin or in the child's environment only, never in argv.
+func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, int) {
+	auth := a.cfg.Auth
+	if auth.Method == config.AuthTargetOrg {
+		return auth.TargetOrg, ExitOK
+	}
+	alias := defaultAlias
+	if auth.TargetOrg != "" {
+		alias = auth.TargetOrg
+	}
+	inv := sfcli.Invocation{}
+	switch auth.Method {
+	case config.AuthSFDXURL:
+		inv.Args = sfcli.LoginSFDXURL(alias)
+		inv.Stdin = []byte(auth.AuthURL)
+	case config.AuthAccessToken:
+		inv.Args = sfcli.LoginAccessToken(auth.InstanceURL, alias)
+		inv.Env = []string{"SF_ACCESS_TOKEN=" + auth.AccessToken}
+	case config.AuthJWT:
+		keyFile, err := a.writeKey(auth.JWTKey)
+		if err != nil {
+			return "", a.configError("writing the JWT key", err)
+		}
+		defer os.Remove(keyFile)
+		inv.Args = sfcli.LoginJWT(auth.ClientID, auth.Username, keyFile, auth.InstanceURL, alias)
+	}
+	a.log.Group(fmt.Sprintf("Log in to Salesforce (%s)", auth.Method))
+	defer a.log.EndGroup()
+	start := a.deps.Now()
+	out, err := runner.Run(ctx, inv)
+	att := result.Attempt{Kind: "login", Command: sfcli.CommandLine(inv.Args), Start: start, Duration: a.deps.Now().Sub(start), ExitCode: -1}
+	if err != nil {
+		att.Outcome, att.Category = err.Error(), result.CategoryConfig
+		a.run.Attempts = append(a.run.Attempts, att)
+		return "", a.configError("running sf", err)
+	}
+	att.ExitCode = out.ExitCode
+	a.maskLoginSecrets(out)
+	if out.ExitCode == 0 && out.Envelope != nil && !out.Envelope.IsError() {
+		att.Outcome = "logged in as " + gjson.GetBytes(out.Envelope.Result, "username").String()
+		a.run.Attempts = append(a.run.Attempts, att)
+		a.log.Infof("Logged in to %s as %s", gjson.GetBytes(out.Envelope.Result, "instanceUrl").String(), gjson.GetBytes(out.Envelope.Result, "username").String())
+		return alias, ExitOK
+	}
+	a.log.Untrusted("sf reported:", []byte(out.Describe()))
+	a.log.Untrusted("sf stderr:", out.Stderr)
+	v := a.classifier()(out, nil)
+	if v.Category == result.CategoryUnknown || v.Category == result.CategoryNone {
+		v.Category = result.CategoryAuth
+	}
+	att.Outcome, att.Category, att.Decision = out.Describe(), v.Category, "stop: login failed, nothing was deployed"
+	a.run.Attempts = append(a.run.Attempts, att)
+	a.run.Status, a.run.Category = result.StatusFailed, v.Category
+	a.run.Message = "Login to Salesforce failed: " + out.Describe()
+	a.run.ErrorText = out.Describe()
+	d := v.Diagnosis
+	d.Category = v.Category
+	if d.Fix == "" {
+		d.Fix = loginFix(auth.Method)
+	}
+	a.run.Error = &d
+	return "", ExitFailed
+}
+
+func loginFix(m config.AuthMethod) string {
+	switch m {
+	case config.AuthSFDXURL:
+		return "The auth URL's refresh token is expired or revoked. Log in again locally (sf org login web), then store the new URL from `sf org display --verbose --json` (result.sfdxAuthUrl) in the secret."
+	case config.AuthJWT:
+		return "Check that the connected app holds the certificate for this key, that the user is pre-authorized for the app, and that client-id and username are right."
+	default:
+		return "The access token is expired or invalid for this instance; create a new one and check instance-url."
+	}
+}
+
+// maskLoginSecrets masks tokens that older CLIs print in the login result.
+func (a *action) maskLoginSecrets(out *sfcli.Output) {
+	if out.Envelope == nil {
+		return
+	}
+	for _, field := range []string{"accessToken", "refreshToken", "clientSecret", "password"} {
+		if v := gjson.GetBytes(out.Envelope.Result, field).String(); v != "" && !strings.HasPrefix(v, "[REDACTED]") {
+			a.log.Mask(v)
+		}
+	}
+}
+
+// writeKey puts a JWT key in a 0600 file in a private 0700 directory outside
+// the workspace; the caller removes it right after login.
+func (a *action) writeKey(key string) (string, error) {
+	dir, err := os.MkdirTemp(a.deps.TempDir, "deploy-guard-key-")
+	if err != nil {
+		return "", err
+	}
+	a.cleanups = append(a.cleanups, func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "server.key")
+	if !strings.HasSuffix(key, "\n") {
+		key += "\n"
+	}
+	return path, os.WriteFile(path, []byte(key), 0o600)
+}
