@@ -1,0 +1,87 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// stubSF answers login, deploy start and resume instantly with canned JSON,
+// so that what remains of a run's time is the action's own cost.
+const stubSF = `#!/bin/sh
+case "$2 $3" in
+  "login sfdx-url") cat >/dev/null; echo '{"status":0,"result":{"username":"ci@example.com","instanceUrl":"https://x.my.salesforce.com"}}' ;;
+  "deploy start") echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Queued","done":false}}' ;;
+  "deploy resume") echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Succeeded","done":true,"details":{"componentSuccesses":[],"componentFailures":[]}}}' ;;
+  *) echo '{"status":1,"name":"Unexpected","message":"unexpected"}'; exit 1 ;;
+esac
+`
+
+// BenchmarkActionOverhead runs the real action binary around a stub sf and,
+// separately, the same three stub calls alone. The difference per run is the
+// action's overhead; the action's peak RSS is reported as max-rss-MB.
+//
+//	go test -run '^$' -bench ActionOverhead -benchtime 30x .
+func BenchmarkActionOverhead(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "deploy-guard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	sfDir := filepath.Join(dir, "sfbin")
+	os.MkdirAll(sfDir, 0o755)
+	sf := filepath.Join(sfDir, "sf")
+	if err := os.WriteFile(sf, []byte(stubSF), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	ws := filepath.Join(dir, "ws")
+	os.MkdirAll(ws, 0o755)
+	os.WriteFile(filepath.Join(ws, "sfdx-project.json"), []byte(`{"packageDirectories":[{"path":"force-app"}]}`), 0o644)
+	env := []string{
+		"PATH=" + sfDir + ":/usr/bin:/bin", "HOME=" + dir, "GITHUB_ACTIONS=true",
+		"GITHUB_WORKSPACE=" + ws, "GITHUB_OUTPUT=" + filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
+		"INPUT_AUTH-URL=force://PlatformCLI::refresh@x.my.salesforce.com", "INPUT_PREFLIGHT=false",
+	}
+
+	stubOnly := func() time.Duration {
+		start := time.Now()
+		for _, args := range [][]string{
+			{"org", "login", "sfdx-url", "--json"},
+			{"project", "deploy", "start", "--async", "--json"},
+			{"project", "deploy", "resume", "--json"},
+		} {
+			cmd := exec.Command(sf, args...)
+			cmd.Env = env
+			if err := cmd.Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	var actionTotal, stubTotal time.Duration
+	var maxRSS int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		cmd := exec.Command(bin)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("action failed: %v\n%s", err, out)
+		}
+		actionTotal += time.Since(start)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
+			maxRSS = ru.Maxrss
+		}
+		b.StopTimer()
+		stubTotal += stubOnly()
+		b.StartTimer()
+	}
+	n := time.Duration(b.N)
+	b.ReportMetric(float64((actionTotal/n).Microseconds())/1000, "action-ms/run")
+	b.ReportMetric(float64((stubTotal/n).Microseconds())/1000, "stub-ms/run")
+	b.ReportMetric(float64((actionTotal-stubTotal)/n)/float64(time.Millisecond), "overhead-ms/run")
+	b.ReportMetric(float64(maxRSS)/1024, "max-rss-MB")
+}
