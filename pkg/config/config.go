@@ -318,7 +318,7 @@ func Parse(getenv Getenv) (*Config, error) {
 		c.TestLevel = p.enum(InputTestLevel, TestLevels...)
 	}
 	if p.raw(InputTimeBudget) != "" {
-		c.TimeBudget = p.duration(InputTimeBudget, time.Minute, 24*time.Hour)
+		c.TimeBudget = p.duration(InputTimeBudget, 10*time.Second, 24*time.Hour)
 	}
 	p.auth(c)
 	p.validate(c)

@@ -92,36 +92,45 @@ func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 		failed[t.FullName()] = true
 	}
 	n := rep.DeploymentAttempts()
-	passed := map[string]bool{}
+	pending := make([]string, 0, len(failed))
+	for name := range failed {
+		pending = append(pending, name)
+	}
+	sort.Strings(pending)
+	// Each failed test is judged on one run alone; RerunAttempts bounds the
+	// tries to get that run going (a test run that fails to start or to
+	// finish is retried with its own backoff, never judged).
 	attempts := rc.RerunAttempts
 	if attempts <= 0 {
 		attempts = 2
 	}
-	for i := 1; i <= attempts && len(passed) < len(failed) && ctx.Err() == nil; i++ {
+	var run *result.TestRun
+	var err error
+	for i := 1; i <= attempts && ctx.Err() == nil; i++ {
 		if i > 1 {
-			if err := rc.Sleep(ctx, min(rc.Policy.Backoff(i-1), 30*time.Second)); err != nil {
-				return
+			if serr := rc.Sleep(ctx, min(rc.Policy.Backoff(i-1), 30*time.Second)); serr != nil {
+				break
 			}
 		}
-		var pending []string
-		for name := range failed {
-			if !passed[name] {
-				pending = append(pending, name)
-			}
+		if run, err = rc.runTests(ctx, rep.Outcome, n, "rerun-tests", pending); err == nil {
+			break
 		}
-		sort.Strings(pending)
-		run, err := rc.runTests(ctx, rep.Outcome, n, "rerun-tests", pending)
-		if err != nil {
-			rep.Notes = append(rep.Notes, "Re-running the failed tests did not work, so flaky tests could not be told from broken ones: "+err.Error())
-			return
-		}
-		for _, p := range run.Passes {
-			if name := p.Class + "." + p.Method; failed[name] {
-				passed[name] = true
-			}
-		}
-		rep.Attempts[len(rep.Attempts)-1].Outcome = fmt.Sprintf("%d of %d re-run tests passed", countIn(passed, pending), len(pending))
+		rep.Attempts[len(rep.Attempts)-1].Decision = "the test run did not complete: " + err.Error()
 	}
+	if run == nil {
+		if err == nil {
+			err = ctx.Err()
+		}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("Re-running the failed tests did not work, so flaky tests could not be told from broken ones: %v", err))
+		return
+	}
+	passed := map[string]bool{}
+	for _, p := range run.Passes {
+		if name := p.Class + "." + p.Method; failed[name] {
+			passed[name] = true
+		}
+	}
+	rep.Attempts[len(rep.Attempts)-1].Outcome = fmt.Sprintf("%d of %d re-run tests passed", len(passed), len(pending))
 	for name := range passed {
 		rep.FlakyTests = append(rep.FlakyTests, name)
 	}
@@ -157,16 +166,6 @@ func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 		}
 		rep.FlakyTests = kept
 	}
-}
-
-func countIn(set map[string]bool, names []string) int {
-	n := 0
-	for _, name := range names {
-		if set[name] {
-			n++
-		}
-	}
-	return n
 }
 
 // runTests runs Apex tests with `sf apex run test` and parses the result.

@@ -83,18 +83,20 @@ func TestRecoveryRealTestFailureIsNotRetriedIntoSuccess(t *testing.T) {
 	sf := &fakeSF{queues: map[string][]reply{
 		"start":  {queued(id)},
 		"resume": {finished(id, "Failed", 1, testFailure)},
-		"apex":   {testRun("Failed", "InvoiceTest.testTotals"), testRun("Failed", "InvoiceTest.testTotals")},
+		"apex":   {testRun("Failed", "InvoiceTest.testTotals")},
 	}}
 	rc, clock := newRecovery(sf)
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryTest || len(rep.FlakyTests) != 0 {
 		t.Fatalf("report: succeeded %v category %s flaky %v", rep.Succeeded, rep.Verdict.Category, rep.FlakyTests)
 	}
-	if sf.count("project deploy start") != 1 || sf.count("apex run test") != 2 {
+	// One run alone is the verdict: a test that fails again is broken, and
+	// re-running it more would only cost time.
+	if sf.count("project deploy start") != 1 || sf.count("apex run test") != 1 {
 		t.Errorf("calls:\n%s", strings.Join(sf.calls, "\n"))
 	}
-	if len(clock.slept) != 1 {
-		t.Errorf("reruns must back off between tries: slept %v", clock.slept)
+	if len(clock.slept) != 0 {
+		t.Errorf("slept %v after a completed rerun", clock.slept)
 	}
 }
 
@@ -103,15 +105,19 @@ func TestRecoveryRerunThatCannotStart(t *testing.T) {
 	sf := &fakeSF{queues: map[string][]reply{
 		"start":  {queued(id)},
 		"resume": {finished(id, "Failed", 1, testFailure)},
-		"apex":   {sfError("Error", "There are no Apex tests to run in this org.", "")},
+		"apex":   {sfError("Error", "There are no Apex tests to run in this org.", ""), sfError("Error", "There are no Apex tests to run in this org.", "")},
 	}}
-	rc, _ := newRecovery(sf)
+	rc, clock := newRecovery(sf)
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryTest {
 		t.Fatalf("the original failure must stand: %+v", rep.Verdict)
 	}
 	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "did not work") || !strings.Contains(rep.Notes[0], "no Apex tests") {
 		t.Errorf("notes = %q", rep.Notes)
+	}
+	// A run that cannot start is tried again, after a backoff, within bounds.
+	if sf.count("apex run test") != 2 || len(clock.slept) != 1 {
+		t.Errorf("rerun tries %d, slept %v; want 2 tries and 1 backoff", sf.count("apex run test"), clock.slept)
 	}
 }
 
