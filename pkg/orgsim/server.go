@@ -187,6 +187,9 @@ func (s *Server) record(r Request) {
 type call struct {
 	op, deployID string
 	status       int
+	// flush records the request now (before a connection reset, so the log
+	// holds it by the time the client sees the error); later calls are no-ops.
+	flush func()
 }
 
 var apiPathRE = regexp.MustCompile(`^/services/data/v[0-9.]+/(tooling/)?(.*)$`)
@@ -195,12 +198,18 @@ var apiPathRE = regexp.MustCompile(`^/services/data/v[0-9.]+/(tooling/)?(.*)$`)
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{status: http.StatusOK}
 	rec := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-	defer func() {
+	recorded := false
+	c.flush = func() {
+		if recorded {
+			return
+		}
+		recorded = true
 		if c.status == 0 {
 			rec.code = 0
 		}
 		s.record(Request{Time: s.opts.Now(), Method: r.Method, Path: r.URL.Path, Op: c.op, Status: rec.code, DeployID: c.deployID})
-	}()
+	}
+	defer c.flush()
 	p := "/" + strings.TrimLeft(r.URL.Path, "/") // the CLI sometimes sends //services/...
 	switch {
 	case p == "/services/oauth2/token":

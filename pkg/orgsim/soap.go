@@ -260,6 +260,7 @@ func (s *Server) deployCall(w http.ResponseWriter, c *call, start func() (*job, 
 				if tc, ok := conn.(*net.TCPConn); ok {
 					_ = tc.SetLinger(0) // RST, not FIN: ECONNRESET on the client
 				}
+				c.flush()
 				conn.Close()
 				return
 			}
