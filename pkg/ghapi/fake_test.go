@@ -1,0 +1,218 @@
+package ghapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeGitHub behaves like the parts of the GitHub REST API deploy-guard
+// uses, under the GHES-style prefix /api/v3.
+type fakeGitHub struct {
+	t     *testing.T
+	token string
+
+	mu       sync.Mutex
+	runs     []map[string]any // newest first
+	issues   []map[string]any
+	comments map[int][]map[string]any // issue number → comments
+	nextID   int64
+	bodies   []string // every request body received
+	requests []string // "METHOD path?query"
+	authBad  int      // requests without the expected Authorization header
+	fault    http.HandlerFunc
+	mux      *http.ServeMux
+}
+
+func newFake(t *testing.T) (*fakeGitHub, *httptest.Server) {
+	f := &fakeGitHub{t: t, token: "ghs_faketoken1234567890", comments: map[int][]map[string]any{}, nextID: 1000}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/actions/workflows/{file}/runs", f.listRuns)
+	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/issues", f.listIssues)
+	mux.HandleFunc("POST /api/v3/repos/{o}/{r}/issues", f.createIssue)
+	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/issues/{n}/comments", f.listComments)
+	mux.HandleFunc("POST /api/v3/repos/{o}/{r}/issues/{n}/comments", f.createComment)
+	mux.HandleFunc("PATCH /api/v3/repos/{o}/{r}/issues/comments/{id}", f.editComment)
+	f.mux = mux
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.bodies = append(f.bodies, string(b))
+		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
+		if r.Header.Get("Authorization") != "Bearer "+f.token {
+			f.authBad++
+		}
+		fault := f.fault
+		f.mu.Unlock()
+		r.Body = io.NopCloser(strings.NewReader(string(b)))
+		if fault != nil {
+			fault(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func (f *fakeGitHub) env(srv *httptest.Server) Env {
+	return Env{
+		Repository: "acme/app", WorkflowRef: "acme/app/.github/workflows/deploy.yml@refs/heads/main",
+		RefName: "main", EventName: "push", ServerURL: "https://github.example", APIURL: srv.URL + "/api/v3",
+		RunID: 9999, RunAttempt: 1, Actor: "octocat", SHA: "0123456789abcdef0123", Workflow: "Deploy",
+	}
+}
+
+func (f *fakeGitHub) client(srv *httptest.Server) *Client {
+	c := New(f.token, f.env(srv), srv.Client())
+	c.Sleep = noSleep
+	return c
+}
+
+// addRun appends a run older than every run added before.
+func (f *fakeGitHub) addRun(id int64, attempt int, conclusion string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	created := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).Add(-time.Duration(len(f.runs)) * time.Hour)
+	f.runs = append(f.runs, map[string]any{
+		"id": id, "run_attempt": attempt, "status": "completed", "conclusion": conclusion,
+		"event": "push", "head_branch": "main", "head_sha": fmt.Sprintf("sha%d", id),
+		"html_url":   fmt.Sprintf("https://github.example/acme/app/actions/runs/%d", id),
+		"created_at": created.Format(time.RFC3339), "updated_at": created.Add(10 * time.Minute).Format(time.RFC3339),
+		"display_title": fmt.Sprintf("commit %d", id),
+	})
+}
+
+func (f *fakeGitHub) count(prefix string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, r := range f.requests {
+		if strings.HasPrefix(r, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func page(w http.ResponseWriter, r *http.Request, n int) (lo, hi int) {
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	if per <= 0 {
+		per = 30
+	}
+	p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if p <= 0 {
+		p = 1
+	}
+	lo, hi = min((p-1)*per, n), min(p*per, n)
+	if hi < n {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(p+1))
+		u := *r.URL
+		u.RawQuery = q.Encode()
+		w.Header().Set("Link", fmt.Sprintf(`<http://%s%s>; rel="next"`, r.Host, u.RequestURI()))
+	}
+	return lo, hi
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (f *fakeGitHub) listRuns(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if r.PathValue("file") != "deploy.yml" || q.Get("status") != "completed" || q.Get("branch") != "main" {
+		writeJSON(w, 404, map[string]any{"message": "Not Found"})
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lo, hi := page(w, r, len(f.runs))
+	writeJSON(w, 200, map[string]any{"total_count": len(f.runs), "workflow_runs": f.runs[lo:hi]})
+}
+
+func (f *fakeGitHub) listIssues(w http.ResponseWriter, r *http.Request) {
+	label := r.URL.Query().Get("labels")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []map[string]any
+	for _, is := range f.issues {
+		if is["state"] != "open" {
+			continue
+		}
+		if label != "" && !strings.Contains(","+strings.Join(is["_labels"].([]string), ",")+",", ","+label+",") {
+			continue
+		}
+		out = append(out, is)
+	}
+	lo, hi := page(w, r, len(out))
+	writeJSON(w, 200, out[lo:hi])
+}
+
+func (f *fakeGitHub) createIssue(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Title, Body string
+		Labels      []string
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Title == "" {
+		writeJSON(w, 422, map[string]any{"message": "Validation Failed"})
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.issues) + 1
+	is := map[string]any{
+		"number": n, "title": req.Title, "body": req.Body, "state": "open", "_labels": req.Labels,
+		"html_url": fmt.Sprintf("https://github.example/acme/app/issues/%d", n),
+	}
+	f.issues = append(f.issues, is)
+	writeJSON(w, 201, is)
+}
+
+func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.PathValue("n"))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cs := f.comments[n]
+	lo, hi := page(w, r, len(cs))
+	writeJSON(w, 200, cs[lo:hi])
+}
+
+func (f *fakeGitHub) createComment(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.PathValue("n"))
+	var req struct{ Body string }
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	c := map[string]any{"id": f.nextID, "body": req.Body, "html_url": fmt.Sprintf("https://github.example/acme/app/issues/%d#issuecomment-%d", n, f.nextID)}
+	f.comments[n] = append(f.comments[n], c)
+	writeJSON(w, 201, c)
+}
+
+func (f *fakeGitHub) editComment(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var req struct{ Body string }
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, cs := range f.comments {
+		for _, c := range cs {
+			if c["id"].(int64) == id {
+				c["body"] = req.Body
+				writeJSON(w, 200, c)
+				return
+			}
+		}
+	}
+	writeJSON(w, 404, map[string]any{"message": "Not Found"})
+}

@@ -1,0 +1,83 @@
+package ghapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+)
+
+// PRCommentMarker identifies deploy-guard's sticky pull-request comment.
+const PRCommentMarker = "<!-- deploy-guard:pr-comment -->"
+
+// ErrNoPullRequest is returned by UpsertPRComment outside pull requests.
+var ErrNoPullRequest = errors.New("not a pull request run")
+
+// prCommentPages bounds the search for the existing comment.
+const prCommentPages = 10
+
+// UpsertPRComment writes body as the sticky comment of the run's pull
+// request: it edits the comment carrying PRCommentMarker, or creates one.
+// The body passes through the client's redactor. It needs
+// `pull-requests: write` (or `issues: write`).
+func (c *Client) UpsertPRComment(ctx context.Context, body string) (url string, err error) {
+	if c.env.PRNumber <= 0 {
+		return "", ErrNoPullRequest
+	}
+	text := capBody(c.redact(strings.ReplaceAll(body, PRCommentMarker, "")), PRCommentMarker)
+	owner, repo, num := c.env.Owner(), c.env.Name(), c.env.PRNumber
+
+	var found *github.IssueComment
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100, Page: 1}}
+	for page := 0; page < prCommentPages && found == nil; page++ {
+		var list []*github.IssueComment
+		var resp *github.Response
+		err := c.call(ctx, true, func(ctx context.Context) (*github.Response, error) {
+			var err error
+			list, resp, err = c.gh.Issues.ListComments(ctx, owner, repo, num, opts)
+			return resp, err
+		})
+		if err != nil {
+			return "", c.prErr("listing pull-request comments", err)
+		}
+		for _, cm := range list {
+			if strings.Contains(cm.GetBody(), PRCommentMarker) {
+				found = cm
+				break
+			}
+		}
+		if resp == nil || resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	var out *github.IssueComment
+	if found != nil {
+		err = c.call(ctx, false, func(ctx context.Context) (*github.Response, error) {
+			var resp *github.Response
+			var err error
+			out, resp, err = c.gh.Issues.EditComment(ctx, owner, repo, found.GetID(), &github.IssueComment{Body: &text})
+			return resp, err
+		})
+		if err != nil {
+			return "", c.prErr("updating the pull-request comment", err)
+		}
+	} else {
+		err = c.call(ctx, false, func(ctx context.Context) (*github.Response, error) {
+			var resp *github.Response
+			var err error
+			out, resp, err = c.gh.Issues.CreateComment(ctx, owner, repo, num, &github.IssueComment{Body: &text})
+			return resp, err
+		})
+		if err != nil {
+			return "", c.prErr("creating the pull-request comment", err)
+		}
+	}
+	return out.GetHTMLURL(), nil
+}
+
+func (c *Client) prErr(what string, err error) error {
+	return fmt.Errorf("%s: %s: %w", what, Fix(err, "pull-requests: write"), err)
+}

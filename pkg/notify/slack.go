@@ -1,0 +1,435 @@
+// Package notify sends deploy-guard's chat notifications: a Block Kit
+// message to a Slack incoming webhook.
+//
+// A notification is a side channel: Send retries within a small budget and
+// returns an error for the caller to warn about; it never fails a
+// deployment, and no error it returns contains the webhook URL.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/org/deploy-guard/pkg/ghapi"
+	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// Defaults of Slack's retry budget.
+const (
+	DefaultMaxAttempts = 4
+	DefaultMaxWait     = 30 * time.Second
+	DefaultTimeout     = 10 * time.Second
+	// baseBackoff is the first backoff after a 5xx or network error.
+	baseBackoff = time.Second
+)
+
+// Slack posts to an incoming webhook.
+type Slack struct {
+	// WebhookURL is the credential; it never appears in errors.
+	WebhookURL string
+	// HTTP is the client used; http.DefaultClient's settings when nil.
+	HTTP *http.Client
+	// Sleep waits between attempts; injectable for tests.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// MaxAttempts bounds the requests of one Send (DefaultMaxAttempts).
+	MaxAttempts int
+	// MaxWait is the longest Retry-After honoured (DefaultMaxWait); a longer
+	// one ends Send with an error rather than send again too early.
+	MaxWait time.Duration
+	// Timeout bounds each request (DefaultTimeout).
+	Timeout time.Duration
+}
+
+// Message is what a notification says.
+type Message struct {
+	Status, Category, Headline, FailedComponent, Branch, Actor, Repository, RunURL, PostMortemURL string
+	FailedTests                                                                                   []string
+	Attempts                                                                                      int
+}
+
+// MessageFor builds the message of a run. env identifies the run;
+// postMortemURL is the post-mortem issue, if one was filed.
+func MessageFor(r *result.Run, env ghapi.Env, postMortemURL string) Message {
+	m := Message{
+		Status:        string(r.Status),
+		Category:      string(r.Category),
+		Headline:      r.Message,
+		Branch:        env.Branch(),
+		Actor:         env.Actor,
+		Repository:    env.Repository,
+		RunURL:        env.RunURL(),
+		PostMortemURL: postMortemURL,
+		Attempts:      r.DeploymentAttempts(),
+	}
+	if d := r.Deploy; d != nil {
+		var errs []result.ComponentFailure
+		for _, f := range d.ComponentFailures {
+			if f.ProblemType != "Warning" {
+				errs = append(errs, f)
+			}
+		}
+		if len(errs) > 0 {
+			f := errs[0]
+			name := strings.TrimSpace(f.Type + " " + f.FullName)
+			if f.Line > 0 {
+				name += fmt.Sprintf(" (line %d)", f.Line)
+			}
+			if f.Problem != "" {
+				name += ": " + f.Problem
+			}
+			if len(errs) > 1 {
+				name += fmt.Sprintf(" (+%d more)", len(errs)-1)
+			}
+			m.FailedComponent = name
+		}
+		for _, t := range d.TestFailures {
+			m.FailedTests = append(m.FailedTests, t.FullName())
+		}
+	}
+	if m.Category == string(result.CategoryNone) {
+		m.Category = ""
+	}
+	return m
+}
+
+// ShouldNotify reports whether a run with status is announced: failures and
+// blocked runs always, recovered runs (deployed after a retry or fallback)
+// when onRecovery is set.
+func ShouldNotify(status result.Status, onRecovery bool) bool {
+	switch status {
+	case result.StatusFailed, result.StatusBlocked:
+		return true
+	case result.StatusRecovered:
+		return onRecovery
+	}
+	return false
+}
+
+// Slack's Block Kit limits.
+const (
+	maxHeader      = 150
+	maxSectionText = 3000
+	maxField       = 2000
+	maxButtonText  = 75
+	maxURL         = 3000
+	maxTests       = 10
+	maxFallback    = 3000
+)
+
+type text struct {
+	Type  string `json:"type"`
+	Text  string `json:"text"`
+	Emoji bool   `json:"emoji,omitempty"`
+}
+
+type block struct {
+	Type     string    `json:"type"`
+	Text     *text     `json:"text,omitempty"`
+	Fields   []text    `json:"fields,omitempty"`
+	Elements []element `json:"elements,omitempty"`
+}
+
+type element struct {
+	Type     string `json:"type"`
+	Text     text   `json:"text"`
+	URL      string `json:"url"`
+	ActionID string `json:"action_id"`
+	Style    string `json:"style,omitempty"`
+}
+
+type payload struct {
+	Text   string  `json:"text"`
+	Blocks []block `json:"blocks"`
+}
+
+// BlockKit renders m as an incoming-webhook payload: a fallback text, a
+// header, the headline, a section of fields, the failed tests (at most 10)
+// and buttons to the run and the post-mortem. Every string passes through
+// red; org-controlled text is mrkdwn-escaped and cut to Slack's limits.
+func BlockKit(m Message, red *redact.Redactor) ([]byte, error) {
+	clean := func(s string) string { return strings.TrimSpace(red.String(s)) }
+	title := headerFor(m.Status)
+	if repo := clean(m.Repository); repo != "" {
+		title += ": " + repo
+	}
+	headline := clean(m.Headline)
+
+	fallback := title
+	if headline != "" {
+		fallback += ": " + headline
+	}
+	p := payload{Text: cut(Escape(strings.Join(strings.Fields(fallback), " ")), maxFallback)}
+	p.Blocks = append(p.Blocks, block{Type: "header", Text: &text{Type: "plain_text", Text: cutPlain(title, maxHeader), Emoji: true}})
+	if headline != "" {
+		p.Blocks = append(p.Blocks, block{Type: "section", Text: &text{Type: "mrkdwn", Text: cut(Escape(headline), maxSectionText)}})
+	}
+	var fields []text
+	field := func(label, v string) {
+		v = clean(v)
+		if v == "" {
+			return
+		}
+		fields = append(fields, text{Type: "mrkdwn", Text: cut("*"+label+"*\n"+Escape(v), maxField)})
+	}
+	field("Status", m.Status)
+	field("Category", m.Category)
+	field("Branch", m.Branch)
+	field("Actor", m.Actor)
+	if m.Attempts > 0 {
+		field("Attempts", strconv.Itoa(m.Attempts))
+	}
+	field("Failed component", m.FailedComponent)
+	if len(fields) > 0 {
+		p.Blocks = append(p.Blocks, block{Type: "section", Fields: fields})
+	}
+	if len(m.FailedTests) > 0 {
+		var b strings.Builder
+		b.WriteString("*Failed tests*")
+		for i, t := range m.FailedTests {
+			if i == maxTests {
+				fmt.Fprintf(&b, "\n…and %d more", len(m.FailedTests)-maxTests)
+				break
+			}
+			b.WriteString("\n• `" + strings.ReplaceAll(Escape(clean(t)), "`", "'") + "`")
+		}
+		p.Blocks = append(p.Blocks, block{Type: "section", Text: &text{Type: "mrkdwn", Text: cut(b.String(), maxSectionText)}})
+	}
+	var buttons []element
+	if u := clean(m.RunURL); webURL(u) {
+		buttons = append(buttons, element{Type: "button", Text: text{Type: "plain_text", Text: "View run"}, URL: u, ActionID: "view_run", Style: "primary"})
+	}
+	if u := clean(m.PostMortemURL); webURL(u) {
+		buttons = append(buttons, element{Type: "button", Text: text{Type: "plain_text", Text: "Post-mortem"}, URL: u, ActionID: "post_mortem"})
+	}
+	if len(buttons) > 0 {
+		p.Blocks = append(p.Blocks, block{Type: "actions", Elements: buttons})
+	}
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	// Defence in depth: a secret that reached the payload some other way.
+	out := red.Bytes(buf.Bytes())
+	if !json.Valid(out) {
+		return nil, errors.New("slack payload: redaction broke the JSON")
+	}
+	return out, nil
+}
+
+func headerFor(status string) string {
+	switch result.Status(status) {
+	case result.StatusFailed:
+		return "❌ Deployment failed"
+	case result.StatusBlocked:
+		return "🛑 Deployment blocked"
+	case result.StatusRecovered:
+		return "✅ Deployment recovered"
+	case result.StatusSucceeded, result.StatusValidated:
+		return "✅ Deployment " + status
+	case result.StatusCanceled:
+		return "⚪ Deployment canceled"
+	}
+	return "Deployment " + status
+}
+
+func webURL(u string) bool {
+	return len(u) <= maxURL && (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://"))
+}
+
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Escape escapes Slack mrkdwn's control characters (&, <, >), so untrusted
+// text cannot form links or mentions such as <!channel>.
+func Escape(s string) string { return mrkdwnEscaper.Replace(s) }
+
+// cut shortens escaped mrkdwn to n characters without splitting an entity.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	out := string(r)
+	if i := strings.LastIndexByte(out, '&'); i >= 0 && !strings.Contains(out[i:], ";") {
+		out = out[:i]
+	}
+	return out + "…"
+}
+
+func cutPlain(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// Send posts payload, retrying 429 (after Retry-After, up to MaxWait) and
+// 5xx or network errors (exponential backoff with jitter) up to MaxAttempts
+// requests. Other 4xx end at once. Errors read "slack webhook: …" and never
+// contain the URL.
+func (s *Slack) Send(ctx context.Context, payload []byte) error {
+	if s.WebhookURL == "" {
+		return errors.New("slack webhook: no URL configured")
+	}
+	attempts := s.MaxAttempts
+	if attempts <= 0 {
+		attempts = DefaultMaxAttempts
+	}
+	maxWait := s.MaxWait
+	if maxWait <= 0 {
+		maxWait = DefaultMaxWait
+	}
+	sleep := s.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	var last error
+	for i := 0; i < attempts; i++ {
+		status, retryAfter, body, err := s.post(ctx, payload)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			last = err
+			if ctx.Err() != nil {
+				return last
+			}
+			wait = backoff(i, maxWait)
+		case status >= 200 && status < 300:
+			return nil
+		case status == http.StatusTooManyRequests:
+			last = fmt.Errorf("slack webhook: rate limited (HTTP 429)")
+			if retryAfter > maxWait {
+				return fmt.Errorf("slack webhook: rate limited (HTTP 429), Retry-After %s exceeds the %s budget; not retrying", retryAfter, maxWait)
+			}
+			wait = retryAfter
+			if wait <= 0 {
+				wait = backoff(i, maxWait)
+			}
+		case status >= 500:
+			last = fmt.Errorf("slack webhook: HTTP %d%s", status, body)
+			wait = backoff(i, maxWait)
+		default:
+			return fmt.Errorf("slack webhook: HTTP %d%s (not retried)", status, body)
+		}
+		if i == attempts-1 {
+			break
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%w; gave up: %s", last, kind(err, 0))
+		}
+	}
+	return fmt.Errorf("%w; gave up after %d attempts", last, attempts)
+}
+
+// backoff is exponential with equal jitter: half the step plus a random
+// half, capped by max.
+func backoff(i int, max time.Duration) time.Duration {
+	d := baseBackoff << i
+	if d > max || d <= 0 {
+		d = max
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+var slackCode = regexp.MustCompile(`^[a-z_]{1,64}$`)
+
+// post makes one request. body is ": <slack error code>" when Slack sent
+// one.
+func (s *Slack) post(ctx context.Context, payload []byte) (status int, retryAfter time.Duration, body string, err error) {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.WebhookURL, bytes.NewReader(payload))
+	if err != nil {
+		return 0, 0, "", errors.New("slack webhook: invalid webhook URL")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	hc := s.HTTP
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	// Never follow a redirect: the payload goes to the webhook only.
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, 0, "", errors.New("slack webhook: " + kind(err, timeout))
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if code := strings.TrimSpace(string(b)); slackCode.MatchString(code) && code != "ok" {
+		body = ": " + code
+	}
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+			retryAfter = time.Duration(n) * time.Second
+		} else if t, err := http.ParseTime(v); err == nil {
+			retryAfter = max(time.Until(t), 0)
+		}
+	}
+	return resp.StatusCode, retryAfter, body, nil
+}
+
+// kind names a transport error without its URL.
+func kind(err error, timeout time.Duration) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		if timeout > 0 {
+			return fmt.Sprintf("timed out after %s", timeout)
+		}
+		return "timed out"
+	case errors.As(err, &dns):
+		return "DNS lookup failed"
+	case errors.As(err, &op):
+		if strings.Contains(op.Err.Error(), "refused") {
+			return "connection refused"
+		}
+		return "connection failed"
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "tls") || strings.Contains(msg, "certificate"):
+		return "TLS error"
+	case strings.Contains(msg, "EOF"):
+		return "connection closed"
+	}
+	return "network error"
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
