@@ -1,0 +1,382 @@
+package classify
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// Scope says what kind of text is being classified; a pattern may be limited
+// to some scopes with its `applies` list.
+type Scope string
+
+// The scopes.
+const (
+	// ScopeComponent is a componentFailures entry.
+	ScopeComponent Scope = "component"
+	// ScopeTest is a failed Apex test method.
+	ScopeTest Scope = "test"
+	// ScopeError is an sf error envelope or a deploy-level error message.
+	ScopeError Scope = "error"
+	// ScopeCoverage is a code coverage warning.
+	ScopeCoverage Scope = "coverage"
+)
+
+// Pattern is one catalog entry. See the package documentation for the format.
+type Pattern struct {
+	ID          string          `yaml:"id" json:"id"`
+	Category    result.Category `yaml:"category" json:"category"`
+	Transient   bool            `yaml:"transient" json:"transient"`
+	Applies     []Scope         `yaml:"applies,omitempty" json:"applies,omitempty"`
+	Match       string          `yaml:"match" json:"match"`
+	Explanation string          `yaml:"explanation" json:"explanation"`
+	Fix         string          `yaml:"fix" json:"fix"`
+	Examples    []string        `yaml:"examples,omitempty" json:"examples,omitempty"`
+}
+
+// Classifier matches texts against user patterns first, then the built-in
+// catalog. It is safe for concurrent use.
+type Classifier struct {
+	patterns []compiled
+}
+
+// Verdict is the overall classification of a deployment or an sf error.
+type Verdict struct {
+	// Category is the most important category found (CategoryNone when
+	// nothing failed).
+	Category result.Category
+	// Transient is true when retrying the same run may succeed: there was at
+	// least one failure and every failure is transient.
+	Transient bool
+	// Reason is a short human summary.
+	Reason string
+	// Diagnosis is the diagnosis of the most important failure.
+	Diagnosis result.Diagnosis
+}
+
+var (
+	defaultOnce sync.Once
+	defaultC    *Classifier
+)
+
+// Default returns a classifier with the built-in catalog only.
+func Default() *Classifier {
+	defaultOnce.Do(func() {
+		loadBuiltin()
+		defaultC = &Classifier{patterns: builtinCompiled}
+	})
+	return defaultC
+}
+
+// New returns a classifier that tries the user patterns, in order, before the
+// built-in ones. The user patterns are validated as LoadFile does; ids must
+// be unique among them (an id may repeat a built-in one).
+func New(user []Pattern) (*Classifier, error) {
+	loadBuiltin()
+	cs, err := compileAll(user, errPrefix, true)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]compiled, 0, len(cs)+len(builtinCompiled))
+	all = append(all, cs...)
+	all = append(all, builtinCompiled...)
+	return &Classifier{patterns: all}, nil
+}
+
+// Order returns the categories from most to least important; a deployment
+// that fails for several reasons is reported with the first of them that
+// occurs. See the package documentation for the reasons behind the order.
+func Order() []result.Category {
+	return append([]result.Category(nil), result.Categories...)
+}
+
+// Fallback diagnoses used when no pattern matches.
+var fallbacks = map[Scope]result.Diagnosis{
+	ScopeComponent: {
+		Category:    result.CategoryMetadata,
+		Explanation: "The org rejected this component; no catalog pattern recognised the message.",
+		Fix:         "Read the problem text and the component source at the reported line, fix it locally and check it with `sf project deploy validate --source-dir <path> --target-org <org>`.",
+	},
+	ScopeTest: {
+		Category:    result.CategoryTest,
+		Explanation: "An Apex test method failed; no catalog pattern recognised the message.",
+		Fix:         "Run the test on its own with `sf apex run test --tests Class.method --synchronous --result-format human --target-org <org>` and follow the stack trace.",
+	},
+	ScopeCoverage: {
+		Category:    result.CategoryCoverage,
+		Explanation: "Code coverage did not meet the requirement for this deployment.",
+		Fix:         "Add tests for the uncovered lines listed in the coverage report, or run a wider test level.",
+	},
+	ScopeError: {
+		Category:    result.CategoryUnknown,
+		Explanation: "The command failed with an error no catalog pattern recognised.",
+		Fix:         "Read the full error in the step log; if it is a recurring error, add a pattern for it to the error-catalog file.",
+	},
+}
+
+// Text classifies one text in the given scope: the first pattern that applies
+// to the scope and matches wins; otherwise the scope's fallback is returned
+// (component → metadata, test → test, coverage → coverage, error → unknown)
+// with an empty PatternID.
+func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
+	if c == nil {
+		c = Default()
+	}
+	bit := scopeBit(scope)
+	if bit == 0 {
+		scope, bit = ScopeError, scopeBit(ScopeError)
+	}
+	folded := foldString(text)
+	for i := range c.patterns {
+		p := &c.patterns[i]
+		if !p.appliesTo(bit) || !p.pre.pass(folded) || !p.re.MatchString(text) {
+			continue
+		}
+		d := result.Diagnosis{
+			Category:    p.Category,
+			Transient:   p.Transient,
+			PatternID:   p.ID,
+			Explanation: p.Explanation,
+			Fix:         p.Fix,
+		}
+		// A platform hiccup inside a test is a flaky test: the fix is to run
+		// it again, so it is reported as a (transient) test failure.
+		if scope == ScopeTest && d.Category == result.CategoryTransient {
+			d.Category, d.Transient = result.CategoryTest, true
+		}
+		if d.Explanation == "" {
+			d.Explanation = fallbacks[scope].Explanation
+		}
+		return d
+	}
+	return fallbacks[scope]
+}
+
+// componentText is what ScopeComponent patterns see for f.
+func componentText(f *result.ComponentFailure) string {
+	if f.Type == "" && f.FullName == "" {
+		return f.Problem
+	}
+	return f.Problem + "\n[type: " + f.Type + "; name: " + f.FullName + "]"
+}
+
+// Component classifies a component failure (warnings too) and stores the
+// diagnosis in f.
+func (c *Classifier) Component(f *result.ComponentFailure) {
+	f.Diagnosis = c.Text(ScopeComponent, componentText(f))
+}
+
+// Test classifies a failed test from its message and stack trace and stores
+// the diagnosis in t.
+func (c *Classifier) Test(t *result.TestFailure) {
+	text := t.Message
+	if t.StackTrace != "" {
+		text += "\n" + t.StackTrace
+	}
+	t.Diagnosis = c.Text(ScopeTest, text)
+}
+
+// Coverage classifies a code coverage warning and stores the diagnosis in w.
+func (c *Classifier) Coverage(w *result.CoverageWarning) {
+	w.Diagnosis = c.Text(ScopeCoverage, w.Message)
+}
+
+// deployFailed reports whether d reached a final state without deploying
+// everything it should have.
+func deployFailed(d *result.Deploy) bool {
+	switch d.Status {
+	case "Failed", "Canceled":
+		return true
+	case "Succeeded", "SucceededPartial":
+		return false
+	}
+	return d.Finished() && !d.Success
+}
+
+// tally accumulates the failing items of a deployment.
+type tally struct {
+	n, components, tests, coverage int
+	allTransient                   bool
+	best                           result.Diagnosis
+	bestText                       string
+	found                          bool
+}
+
+func (t *tally) add(d result.Diagnosis, text string) {
+	t.n++
+	if !d.Transient {
+		t.allTransient = false
+	}
+	if !t.found || d.Category.Priority() < t.best.Category.Priority() {
+		t.best, t.bestText, t.found = d, text, true
+	}
+}
+
+// Deploy classifies every component failure, test failure and coverage
+// warning of d in place and returns the overall verdict. Component warnings
+// are classified but do not count as failures; coverage warnings count only
+// when the deployment failed. A deployment that failed without any item is
+// classified from its errorStatusCode, errorMessage and stateDetail
+// (ScopeError). A deployment that succeeded, or has not finished, without
+// failing items gets CategoryNone.
+func (c *Classifier) Deploy(d *result.Deploy) Verdict {
+	if c == nil {
+		c = Default()
+	}
+	if d == nil {
+		return Verdict{Category: result.CategoryNone, Reason: "no deployment result"}
+	}
+	failed := deployFailed(d)
+	t := tally{allTransient: true}
+	for i := range d.ComponentFailures {
+		f := &d.ComponentFailures[i]
+		c.Component(f)
+		if strings.EqualFold(f.ProblemType, "Warning") {
+			continue
+		}
+		t.components++
+		t.add(f.Diagnosis, f.Problem)
+	}
+	for i := range d.TestFailures {
+		tf := &d.TestFailures[i]
+		c.Test(tf)
+		t.tests++
+		t.add(tf.Diagnosis, tf.FullName()+": "+tf.Message)
+	}
+	for i := range d.CoverageWarnings {
+		w := &d.CoverageWarnings[i]
+		c.Coverage(w)
+		if failed {
+			t.coverage++
+			t.add(w.Diagnosis, w.Message)
+		}
+	}
+	if t.n > 0 {
+		var parts []string
+		if t.components > 0 {
+			parts = append(parts, plural(t.components, "component failure"))
+		}
+		if t.tests > 0 {
+			parts = append(parts, plural(t.tests, "test failure"))
+		}
+		if t.coverage > 0 {
+			parts = append(parts, plural(t.coverage, "coverage warning"))
+		}
+		return Verdict{
+			Category:  t.best.Category,
+			Transient: t.allTransient,
+			Reason:    fmt.Sprintf("%s (%s: %s)", strings.Join(parts, ", "), t.best.Category, summarize(t.bestText)),
+			Diagnosis: t.best,
+		}
+	}
+	if !failed {
+		reason := "deployment succeeded"
+		if !d.Finished() {
+			reason = "deployment not finished (status " + orUnknown(d.Status) + ")"
+		} else if d.Status != "" && d.Status != "Succeeded" {
+			reason = "deployment " + d.Status
+		}
+		return Verdict{Category: result.CategoryNone, Reason: reason}
+	}
+	var lines []string
+	head := d.ErrorMessage
+	if d.ErrorStatusCode != "" {
+		head = d.ErrorStatusCode + ": " + d.ErrorMessage
+	}
+	if strings.TrimSpace(head) != "" {
+		lines = append(lines, head)
+	}
+	if d.StateDetail != "" {
+		lines = append(lines, d.StateDetail)
+	}
+	text := strings.Join(lines, "\n")
+	if strings.TrimSpace(text) == "" {
+		diag := fallbacks[ScopeError]
+		return Verdict{
+			Category:  diag.Category,
+			Reason:    "deployment " + orUnknown(d.Status) + " without error details",
+			Diagnosis: diag,
+		}
+	}
+	diag := c.Text(ScopeError, text)
+	return Verdict{
+		Category:  diag.Category,
+		Transient: diag.Transient,
+		Reason:    fmt.Sprintf("deployment %s (%s: %s)", orUnknown(d.Status), diag.Category, summarize(text)),
+		Diagnosis: diag,
+	}
+}
+
+// Error classifies an sf error envelope from its name, message and exit
+// code. The text matched is "name: message". Exit code 69 (the deploy was
+// still in progress) and the name ClientTimeoutError always give timeout.
+func (c *Classifier) Error(name, message string, exitCode int) Verdict {
+	if c == nil {
+		c = Default()
+	}
+	text := message
+	if name != "" {
+		text = name + ": " + message
+	}
+	diag := c.Text(ScopeError, text)
+	if (exitCode == 69 || name == "ClientTimeoutError") && diag.Category != result.CategoryTimeout {
+		diag = c.timeoutDiagnosis()
+	}
+	return Verdict{
+		Category:  diag.Category,
+		Transient: diag.Transient,
+		Reason:    summarize(text),
+		Diagnosis: diag,
+	}
+}
+
+// timeoutDiagnosis is the diagnosis of the built-in client-timeout pattern.
+func (c *Classifier) timeoutDiagnosis() result.Diagnosis {
+	loadBuiltin()
+	for i := range builtinCompiled {
+		if p := &builtinCompiled[i]; p.ID == "client-timeout" {
+			return result.Diagnosis{
+				Category: result.CategoryTimeout, PatternID: p.ID,
+				Explanation: p.Explanation, Fix: p.Fix,
+			}
+		}
+	}
+	return result.Diagnosis{
+		Category:    result.CategoryTimeout,
+		Explanation: "The command stopped waiting while the deployment was still running.",
+		Fix:         "Resume the same job with `sf project deploy resume --job-id <id>`.",
+	}
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return "1 " + s
+	}
+	return fmt.Sprintf("%d %ss", n, s)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "status unknown"
+	}
+	return s
+}
+
+// maxSummary is the longest item text quoted in a Reason, in runes.
+const maxSummary = 120
+
+// summarize returns the first non-empty line of s, shortened.
+func summarize(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if utf8.RuneCountInString(s) > maxSummary {
+		r := []rune(s)
+		s = string(r[:maxSummary-1]) + "…"
+	}
+	return s
+}
