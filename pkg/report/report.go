@@ -1,0 +1,85 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// File names written by Write.
+const (
+	FileReport    = "report.md"
+	FileJUnit     = "junit.xml"
+	FileSARIF     = "deploy-guard.sarif"
+	FileCoverage  = "coverage.json"
+	FileCobertura = "coverage.cobertura.xml"
+	DirSkeletons  = "test-skeletons"
+)
+
+// Markdown renders the full report (report.md): the step summary without
+// its size cap.
+func Markdown(r *result.Run, o Options) string {
+	o.MaxBytes = math.MaxInt
+	return Summary(r, o)
+}
+
+// Write writes the report artifacts into dir (created 0755; files 0644):
+// report.md always, junit.xml when tests ran, deploy-guard.sarif always,
+// coverage.json and coverage.cobertura.xml when there is coverage data, and
+// test-skeletons/<Class>CoverageTest.cls(-meta.xml) for classes under the
+// threshold. It returns the action outputs that point at them: "report-path",
+// "sarif-path", and when written "junit-path" and "coverage-path" (the JSON).
+// It writes what it can and returns the first error.
+func Write(dir string, r *result.Run, o Options, toolVersion string) (map[string]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	paths := map[string]string{}
+	var first error
+	put := func(name string, data []byte, output string) {
+		if data == nil {
+			return
+		}
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			if first == nil {
+				first = err
+			}
+			return
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			if first == nil {
+				first = fmt.Errorf("write %s: %w", name, err)
+			}
+			return
+		}
+		if output != "" {
+			paths[output] = p
+		}
+	}
+	keep := func(b []byte, err error) []byte {
+		if err != nil && first == nil {
+			first = err
+		}
+		return b
+	}
+	put(FileReport, []byte(Markdown(r, o)), "report-path")
+	put(FileJUnit, keep(JUnit(r)), "junit-path")
+	put(FileSARIF, keep(SARIF(r, o.Project, toolVersion)), "sarif-path")
+	put(FileCoverage, keep(CoverageJSON(r, o.CoverageThreshold)), "coverage-path")
+	put(FileCobertura, keep(Cobertura(r, o.Project)), "")
+	sk := TestSkeletons(r, o.Project, o.CoverageThreshold)
+	names := make([]string, 0, len(sk))
+	for n := range sk {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		put(filepath.Join(DirSkeletons, n), sk[n], "")
+	}
+	return paths, first
+}
