@@ -1,0 +1,87 @@
+package preflight
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfproject"
+)
+
+// checkManifest reports every manifest member the source does not hold.
+func (c *run) checkManifest(p *sfproject.Project, ix *sfproject.Index) {
+	if c.o.Manifest == "" {
+		return
+	}
+	path := c.abs(c.o.Manifest)
+	file := c.rel(path)
+	entries, err := sfproject.ReadManifestEntries(path)
+	if err != nil {
+		f := Finding{Severity: SeverityError, Category: result.CategoryConfig, Check: CheckManifest, File: file, Message: err.Error()}
+		var pe *sfproject.Error
+		if errors.As(err, &pe) {
+			f.Line, f.Col, f.Message = pe.Line, pe.Col, pe.Problem
+		}
+		c.config = append(c.config, f)
+		return
+	}
+	where := strings.Join(p.PackageDirs, ", ")
+	for _, e := range entries {
+		if ix.Has(e.Member) {
+			continue
+		}
+		c.config = append(c.config, Finding{Severity: SeverityError, Category: result.CategoryConfig, Check: CheckManifest,
+			File: file, Line: e.Line, Col: e.Col,
+			Message: fmt.Sprintf("%s %s is listed but %s has no %s", e.Type, e.Name, where, sfproject.ExpectedPath(e.Member))})
+	}
+}
+
+// checkTests checks that every test named for RunSpecifiedTests is a test
+// class in the source.
+func (c *run) checkTests(ix *sfproject.Index) {
+	if !strings.EqualFold(c.o.TestLevel, "RunSpecifiedTests") {
+		return
+	}
+	configErr := func(file string, line, col int, msg string) {
+		c.config = append(c.config, Finding{Severity: SeverityError, Category: result.CategoryConfig, Check: CheckTests,
+			File: file, Line: line, Col: col, Message: msg})
+	}
+	var names []string
+	for _, t := range c.o.Tests {
+		if t = strings.TrimSpace(t); t != "" {
+			names = append(names, t)
+		}
+	}
+	if len(names) == 0 {
+		configErr("", 0, 0, "test-level RunSpecifiedTests needs the tests input: name the test classes to run")
+		return
+	}
+	done := map[string]bool{}
+	for _, t := range names {
+		j, class := c.testClass(t)
+		if done[strings.ToLower(class)] {
+			continue
+		}
+		done[strings.ToLower(class)] = true
+		switch {
+		case j == nil:
+			configErr("", 0, 0, fmt.Sprintf("test class %s (from tests %q) is not in the source: no classes/%s.cls in the package directories", class, t, class))
+		case !j.apex.isTest:
+			configErr(c.rel(j.path), j.apex.classLine, j.apex.classCol,
+				fmt.Sprintf("class %s is named in tests but is not a test class (no @isTest)", class))
+		}
+	}
+}
+
+// testClass finds the class of a tests entry: "Class", "Class.method", or
+// with a namespace prefix "ns.Class.method".
+func (c *run) testClass(t string) (*job, string) {
+	parts := strings.Split(t, ".")
+	for _, p := range parts[:min(2, len(parts))] {
+		if j := c.facts[strings.ToLower(p)]; j != nil {
+			return j, p
+		}
+	}
+	return nil, parts[0]
+}

@@ -1,0 +1,235 @@
+package preflight
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// want is an expected finding; Message is a substring.
+type want struct {
+	sev     Severity
+	check   string
+	file    string // relative to the case directory; "" for none
+	line    int
+	col     int
+	message string
+}
+
+const casesDir = "../../testdata/preflight"
+
+func TestRunCases(t *testing.T) {
+	field := "force-app/main/default/objects/Invoice__c/fields/Amount__c.field-meta.xml"
+	service := "force-app/main/default/classes/InvoiceService.cls"
+	tests := []struct {
+		name     string
+		opts     func(*Options)
+		want     []want
+		category result.Category
+	}{
+		{name: "ok", category: result.CategoryNone},
+		{name: "bom", category: result.CategoryNone},
+		{name: "unclosed-tag", category: result.CategoryMetadata, want: []want{
+			{SeverityError, CheckXML, field, 8, 1, "XML syntax error: element <label> closed by </CustomField> (<label> opened at line 4)"},
+		}},
+		{name: "bad-entity", category: result.CategoryMetadata, want: []want{
+			{SeverityError, CheckXML, field, 4, 18, "XML syntax error: invalid character entity &nbsp;"},
+		}},
+		{name: "wrong-encoding", category: result.CategoryMetadata, want: []want{
+			{SeverityError, CheckXML, field, 4, 21, "invalid UTF-8 byte 0xFB: the file is not UTF-8"},
+		}},
+		{name: "empty-file", category: result.CategoryMetadata, want: []want{
+			{SeverityError, CheckXML, field, 1, 1, "file is empty"},
+		}},
+		{name: "missing-class-in-manifest", category: result.CategoryConfig, want: []want{
+			{SeverityError, CheckManifest, "manifest/package.xml", 6, 9, "ApexClass PaymentService is listed but force-app has no classes/PaymentService.cls"},
+		}},
+		{name: "missing-package-dir", category: result.CategoryConfig, want: []want{
+			{SeverityError, CheckProject, "sfdx-project.json", 4, 15, `package directory "shared-app" does not exist`},
+		}},
+		{name: "no-project-json", category: result.CategoryConfig, want: []want{
+			{SeverityError, CheckProject, "", 0, 0, "no sfdx-project.json in testdata/preflight/no-project-json: set working-directory to the folder that holds it"},
+		}},
+		{name: "bad-project-json", category: result.CategoryConfig, want: []want{
+			{SeverityError, CheckProject, "sfdx-project.json", 4, 1, "invalid JSON: invalid character '}' looking for beginning of object key string"},
+		}},
+		{name: "missing-test-class", category: result.CategoryConfig,
+			opts: func(o *Options) {
+				o.TestLevel = "RunSpecifiedTests"
+				o.Tests = []string{"InvoiceServiceTest", "PaymentServiceTest.refunds", "InvoiceService"}
+			},
+			want: []want{
+				{SeverityError, CheckTests, "", 0, 0, `test class PaymentServiceTest (from tests "PaymentServiceTest.refunds") is not in the source`},
+				{SeverityError, CheckTests, service, 1, 27, "class InvoiceService is named in tests but is not a test class (no @isTest)"},
+			}},
+		{name: "assertless-test", category: result.CategoryNone, want: []want{
+			{SeverityWarning, CheckApexAssert, "force-app/main/default/classes/InvoiceServiceTest.cls", 2, 15, "test class InvoiceServiceTest has no assertions: it can pass while the code is broken"},
+		}},
+		{name: "soql-in-loop", category: result.CategoryNone, want: []want{
+			{SeverityWarning, CheckSOQLLoop, service, 8, 32, "SOQL query inside a loop (the loop starts at line 7)"},
+			{SeverityWarning, CheckDMLLoop, service, 10, 13, "DML statement update inside a loop (the loop starts at line 7)"},
+			{SeverityWarning, CheckDMLLoop, service, 14, 13, "DML statement insert inside a loop (the loop starts at line 13)"},
+		}},
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(root, "testdata", "preflight", tc.name)
+			o := Options{Dir: dir, Root: root, Manifest: "manifest/package.xml", TestLevel: "RunLocalTests"}
+			if tc.opts != nil {
+				tc.opts(&o)
+			}
+			r, err := Run(context.Background(), o)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			prefix := "testdata/preflight/" + tc.name + "/"
+			if len(r.Findings) != len(tc.want) {
+				t.Fatalf("got %d findings, want %d:\n%s", len(r.Findings), len(tc.want), dump(r.Findings))
+			}
+			for i, w := range tc.want {
+				f := r.Findings[i]
+				file := w.file
+				if file != "" {
+					file = prefix + file
+				}
+				if f.Severity != w.sev || f.Check != w.check || f.File != file || f.Line != w.line || f.Col != w.col || !strings.Contains(f.Message, w.message) {
+					t.Errorf("finding %d:\n got  %s %s %s:%d:%d %q\n want %s %s %s:%d:%d %q", i,
+						f.Severity, f.Check, f.File, f.Line, f.Col, f.Message, w.sev, w.check, file, w.line, w.col, w.message)
+				}
+			}
+			if got := r.Category(); got != tc.category {
+				t.Errorf("Category() = %s, want %s", got, tc.category)
+			}
+			checkAnnotations(t, r, tc.want, prefix)
+			if r.Files == 0 && tc.name != "no-project-json" && tc.name != "bad-project-json" {
+				t.Errorf("Files = 0")
+			}
+		})
+	}
+}
+
+func checkAnnotations(t *testing.T, r *Report, ws []want, prefix string) {
+	t.Helper()
+	anns := Annotations(r, 0)
+	if len(anns) != len(ws) {
+		t.Fatalf("got %d annotations, want %d", len(anns), len(ws))
+	}
+	for i, a := range anns {
+		w := ws[i]
+		level := actions.LevelError
+		if w.sev == SeverityWarning {
+			level = actions.LevelWarning
+		}
+		file := w.file
+		if file != "" {
+			file = prefix + file
+		}
+		if a.Level != level || a.File != file || a.Line != w.line || a.Col != w.col || !strings.Contains(a.Message, w.message) || !strings.HasPrefix(a.Title, "Preflight: ") {
+			t.Errorf("annotation %d = %+v", i, a)
+		}
+	}
+}
+
+func dump(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString("  " + string(f.Severity) + " " + f.Check + " " + f.File + " " + f.Message + "\n")
+	}
+	return b.String()
+}
+
+func TestAnnotationCommand(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	r, err := Run(context.Background(), Options{Dir: filepath.Join(root, "testdata/preflight/bad-entity"), Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Annotations(r, 1)[0].String()
+	want := "::error col=18,file=testdata/preflight/bad-entity/force-app/main/default/objects/Invoice__c/fields/Amount__c.field-meta.xml,line=4,title=Preflight%3A malformed XML::XML syntax error: invalid character entity &nbsp;"
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("annotation:\n got  %s\n want %s...", got, want)
+	}
+}
+
+func TestAnnotationsErrorsFirstAndMax(t *testing.T) {
+	r := &Report{Findings: []Finding{
+		{Severity: SeverityWarning, Check: CheckApexAssert, Message: "w1"},
+		{Severity: SeverityError, Check: CheckXML, Message: "e1"},
+		{Severity: SeverityWarning, Check: CheckDMLLoop, Message: "w2"},
+		{Severity: SeverityError, Check: CheckManifest, Category: result.CategoryConfig, Message: "e2"},
+	}}
+	var got []string
+	for _, a := range Annotations(r, 3) {
+		got = append(got, string(a.Level)+":"+a.Message)
+	}
+	if strings.Join(got, " ") != "error:e1 error:e2 warning:w1" {
+		t.Errorf("order = %v", got)
+	}
+	if len(r.Errors()) != 2 || len(r.Warnings()) != 2 {
+		t.Errorf("Errors/Warnings split wrong")
+	}
+}
+
+func TestCategoryConfigBeatsMetadata(t *testing.T) {
+	r := &Report{Findings: []Finding{
+		{Severity: SeverityError, Check: CheckXML, Category: result.CategoryMetadata},
+		{Severity: SeverityError, Check: CheckManifest, Category: result.CategoryConfig},
+	}}
+	if r.Category() != result.CategoryConfig {
+		t.Errorf("Category = %s", r.Category())
+	}
+	r = &Report{Findings: []Finding{{Severity: SeverityWarning, Check: CheckDMLLoop, Category: result.CategoryMetadata}}}
+	if r.Category() != result.CategoryNone {
+		t.Errorf("warnings only: Category = %s", r.Category())
+	}
+}
+
+func TestMarkdownListsAllAndEscapes(t *testing.T) {
+	r := &Report{Files: 3, Findings: []Finding{
+		{Severity: SeverityError, Check: CheckXML, Category: result.CategoryMetadata, File: "a/x_y.field-meta.xml", Line: 2, Col: 3, Message: "element <b> closed by </c> [click](http://evil) @team"},
+		{Severity: SeverityError, Check: CheckXML, Category: result.CategoryMetadata, File: "a/z.xml", Line: 1, Col: 1, Message: "file is empty"},
+		{Severity: SeverityWarning, Check: CheckSOQLLoop, File: "c/A.cls", Line: 9, Col: 5, Message: "SOQL query inside a loop"},
+	}}
+	md := Markdown(r)
+	for _, s := range []string{
+		"### Preflight", "3 files checked", "2 errors, 1 warning", "failure category `metadata`",
+		`a/x\_y.field-meta.xml:2:3: element &lt;b&gt; closed by &lt;/c&gt; \[click\](http://evil) &#64;team`,
+		"a/z.xml:1:1: file is empty", "#### Warnings", "c/A.cls:9:5: SOQL query inside a loop",
+	} {
+		if !strings.Contains(md, s) {
+			t.Errorf("Markdown lacks %q:\n%s", s, md)
+		}
+	}
+	if strings.Contains(md, "<b>") {
+		t.Errorf("unescaped HTML in:\n%s", md)
+	}
+}
+
+func TestSourceDirsLimitChecksAndMissingSourceDir(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	dir := filepath.Join(root, "testdata/preflight/unclosed-tag")
+	r, err := Run(context.Background(), Options{Dir: dir, Root: root, SourceDirs: []string{"force-app/main/default/classes", "force-app/main/default/nope"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 1 || r.Findings[0].Check != CheckProject || !strings.Contains(r.Findings[0].Message, `source-dir "force-app/main/default/nope" does not exist`) {
+		t.Fatalf("findings:\n%s", dump(r.Findings))
+	}
+}
+
+func TestRunCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir, _ := filepath.Abs(filepath.Join(casesDir, "ok"))
+	if _, err := Run(ctx, Options{Dir: dir}); err == nil {
+		t.Fatal("Run with a canceled context succeeded")
+	}
+}
