@@ -17,11 +17,15 @@ import (
 	"time"
 
 	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/events"
+	"github.com/org/deploy-guard/pkg/ghapi"
 	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/report"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/sfcli"
+	"github.com/org/deploy-guard/pkg/sfproject"
 )
 
 // Exit codes of the action.
@@ -91,6 +95,22 @@ type action struct {
 	seq int
 	// steps are the non-sf steps of the run, for the event log.
 	steps []events.Step
+	// catalog classifies failures (built-in patterns plus error-catalog).
+	catalog *classify.Classifier
+	// sfproject is the parsed sfdx-project.json (nil in quick mode without one).
+	sfproject *sfproject.Project
+
+	// sections are report sections from steps other than the deployment
+	// (preflight, circuit breaker, metrics); extraAnnotations their findings.
+	sections         []report.Section
+	extraAnnotations []actions.Annotation
+	preflightFailed  bool
+
+	// gh talks to the GitHub API (nil without github-token); ghEnv holds the
+	// run's identifiers; metrics the workflow's history, when read.
+	gh      *ghapi.Client
+	ghEnv   ghapi.Env
+	metrics *ghapi.Metrics
 }
 
 func newAction(deps Deps) *action {
@@ -106,6 +126,7 @@ func newAction(deps Deps) *action {
 		outs:  actions.NewOutputs(red),
 		run:   &result.Run{Started: deps.Now(), Status: result.StatusFailed, Category: result.CategoryUnknown},
 		paths: map[string]string{},
+		ghEnv: ghapi.EnvFrom(deps.Getenv),
 	}
 	// Mask every secret input before anything else is printed, from the raw
 	// environment, so even a config error cannot print one.
@@ -136,6 +157,20 @@ func (a *action) execute(ctx context.Context) int {
 	if err := a.resolvePaths(); err != nil {
 		return a.configError("invalid paths", err)
 	}
+	if err := a.loadCatalog(); err != nil {
+		return a.configError("invalid error catalog", err)
+	}
+	if err := a.loadProject(); err != nil {
+		return a.configError("invalid project", err)
+	}
+	if code := a.preflight(ctx); code != ExitOK {
+		return code
+	}
+	if code := a.checkBreaker(ctx); code != ExitOK {
+		a.history(ctx)
+		return code
+	}
+	a.history(ctx)
 	env, err := a.childEnv()
 	if err != nil {
 		return a.configError("preparing the sf environment", err)
@@ -191,6 +226,20 @@ func (a *action) resolvePaths() error {
 		return &config.InputError{Input: config.InputWorkingDirectory, Problem: fmt.Sprintf("%q is not a directory in the workspace; set it to the folder that holds sfdx-project.json", a.cfg.WorkingDirectory)}
 	}
 	a.artifacts = inside(ws, a.cfg.ArtifactsDir)
+	return nil
+}
+
+// loadProject reads sfdx-project.json. Every mode but quick deploys local
+// source, so a missing or broken project file is a config error naming it.
+func (a *action) loadProject() error {
+	p, err := sfproject.Load(a.projectDir)
+	if err != nil {
+		if a.cfg.Mode == config.ModeQuick {
+			return nil
+		}
+		return &config.InputError{Input: config.InputWorkingDirectory, Problem: err.Error()}
+	}
+	a.sfproject = p
 	return nil
 }
 

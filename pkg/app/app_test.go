@@ -35,6 +35,9 @@ func newEnv(t *testing.T, inputs map[string]string) *env {
 	t.Helper()
 	ws := t.TempDir()
 	os.WriteFile(filepath.Join(ws, "sfdx-project.json"), []byte(`{"packageDirectories":[{"path":"force-app","default":true}]}`), 0o644)
+	os.MkdirAll(filepath.Join(ws, "force-app", "main", "default"), 0o755)
+	os.MkdirAll(filepath.Join(ws, "manifest"), 0o755)
+	os.WriteFile(filepath.Join(ws, "manifest", "package.xml"), []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\"><version>62.0</version></Package>\n"), 0o644)
 	e := &env{t: t, workspace: ws, vars: map[string]string{
 		"GITHUB_WORKSPACE":    ws,
 		"GITHUB_OUTPUT":       filepath.Join(ws, "..", filepath.Base(ws)+"-output"),

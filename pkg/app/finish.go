@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,8 @@ func (a *action) finish() int {
 	if a.cfg != nil {
 		r.Mode = string(a.cfg.Mode)
 	}
+	a.notify(context.Background())
+	a.pushTelemetry(context.Background())
 	a.writeReports()
 	a.writeEvents()
 	for _, an := range a.annotations() {
@@ -70,6 +73,7 @@ func (a *action) setOutputs() {
 		set(name, a.paths[name])
 	}
 	set("post-mortem-url", a.paths["post-mortem-url"])
+	a.metricOutputs(set)
 }
 
 func failedComponent(r *result.Run) string {

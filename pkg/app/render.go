@@ -1,24 +1,89 @@
 package app
 
 import (
-	"fmt"
-	"strings"
+	"bytes"
+	"os"
+	"path/filepath"
 
 	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/report"
 )
 
-// TODO(lead): replace with pkg/report once it lands.
-func (a *action) writeReports() {}
+// Version is deploy-guard's version, set at build time with -ldflags.
+var Version = "dev"
 
-func (a *action) annotations() []actions.Annotation {
-	if a.run.Status.OK() {
-		return nil
+// project describes the local project for mapping failures to files.
+func (a *action) project() report.Project {
+	p := report.Project{Root: a.workspace, Dir: a.projectDir}
+	if a.sfproject != nil {
+		p.PackageDirs = a.sfproject.PackageDirs
 	}
-	return []actions.Annotation{{Level: actions.LevelError, Title: "deploy-guard: " + string(a.run.Category), Message: a.run.Message}}
+	return p
+}
+
+func (a *action) threshold() float64 {
+	if a.cfg != nil && a.cfg.CoverageThreshold > 0 {
+		return a.cfg.CoverageThreshold
+	}
+	return 75
+}
+
+func (a *action) reportOptions() report.Options {
+	o := report.Options{Project: a.project(), CoverageThreshold: a.threshold(), Extra: a.sections}
+	g := a.deps.Getenv
+	if g("GITHUB_SERVER_URL") != "" && g("GITHUB_REPOSITORY") != "" && g("GITHUB_RUN_ID") != "" {
+		o.RunURL = g("GITHUB_SERVER_URL") + "/" + g("GITHUB_REPOSITORY") + "/actions/runs/" + g("GITHUB_RUN_ID")
+	}
+	if a.artifacts != "" {
+		o.ArtifactsDir = a.rel(a.artifacts)
+	}
+	return o
+}
+
+// writeReports writes report.md, JUnit, SARIF, coverage and test skeletons
+// into the artifacts directory and records their paths for the outputs.
+func (a *action) writeReports() {
+	if a.artifacts == "" {
+		return
+	}
+	paths, err := report.Write(a.artifacts, a.run, a.reportOptions(), Version)
+	if err != nil {
+		a.log.Infof("Could not write all report artifacts: %v", err)
+	}
+	a.redactFiles(paths)
+	for name, p := range paths {
+		if rel, err := filepath.Rel(a.workspace, p); err == nil {
+			p = filepath.ToSlash(rel)
+		}
+		a.paths[name] = p
+	}
+}
+
+// annotations are the preflight's findings, then the run's failures.
+func (a *action) annotations() []actions.Annotation {
+	if a.preflightFailed {
+		return a.extraAnnotations
+	}
+	out := append([]actions.Annotation(nil), a.extraAnnotations...)
+	return append(out, report.Annotations(a.run, a.project(), a.threshold())...)
 }
 
 func (a *action) summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "## deploy-guard: %s\n\n", headline(a.run))
-	return b.String()
+	return report.Summary(a.run, a.reportOptions())
+}
+
+// redactFiles passes the written reports through the redactor: they relay
+// texts from sf and the org, which may quote a token.
+func (a *action) redactFiles(paths map[string]string) {
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if clean := a.red.Bytes(b); !bytes.Equal(clean, b) {
+			if err := os.WriteFile(p, clean, 0o644); err != nil {
+				a.log.Infof("Could not redact %s: %v", a.rel(p), err)
+			}
+		}
+	}
 }

@@ -340,6 +340,8 @@ func (o *org) finish(j *job) *DeployResult {
 		})
 	}
 	r.NumberComponentErrors = len(failed)
+	// A real org always answers with a runTestResult, zeroed when no test ran.
+	d.RunTestResult = &RunTestsResult{}
 	if len(failed) > 0 && r.RollbackOnError && !o.sc.Partial {
 		r.Status = "Failed"
 		return r
@@ -358,8 +360,7 @@ func (o *org) finish(j *job) *DeployResult {
 	tests := o.testsFor(j)
 	testsFailed := false
 	if len(tests) > 0 {
-		rt := &RunTestsResult{}
-		d.RunTestResult = rt
+		rt := d.RunTestResult
 		var total float64
 		for _, name := range tests {
 			pass, script := o.runTest(name)
@@ -380,10 +381,7 @@ func (o *org) finish(j *job) *DeployResult {
 		testsFailed = len(rt.Failures) > 0
 		o.addCoverage(j, rt)
 	}
-	coverageFailed := false
-	if d.RunTestResult != nil {
-		coverageFailed = len(d.RunTestResult.CodeCoverageWarnings) > 0 && !testsFailed
-	}
+	coverageFailed := len(d.RunTestResult.CodeCoverageWarnings) > 0 && !testsFailed
 	switch {
 	case len(failed) > 0 || testsFailed || coverageFailed:
 		if len(failed) > 0 && o.sc.Partial && !testsFailed && !coverageFailed {

@@ -216,7 +216,7 @@ func TestOrgOutcomes(t *testing.T) {
 	t.Run("compile error fails the component, runs no tests", func(t *testing.T) {
 		r := deployAndWait(t, load("compile-error"), p, local)
 		f := r.Details.ComponentFailures
-		if r.Status != "Failed" || len(f) != 1 || f[0].FileName != "classes/InvoiceService.cls" || f[0].LineNumber != 5 || f[0].ColumnNumber != 20 || r.Details.RunTestResult != nil {
+		if r.Status != "Failed" || len(f) != 1 || f[0].FileName != "classes/InvoiceService.cls" || f[0].LineNumber != 5 || f[0].ColumnNumber != 20 || r.Details.RunTestResult == nil || r.Details.RunTestResult.NumTestsRun != 0 {
 			t.Errorf("%s %+v", r.Status, f)
 		}
 	})
