@@ -10,8 +10,9 @@ import (
 	"github.com/org/deploy-guard/pkg/result"
 )
 
-// sharedFixtures is the shared fixtures directory, relative to this package.
-var sharedFixtures = filepath.Join("..", "..", "..", "shared", "fixtures")
+// sharedFixtures holds the repository's copies of the shared fixtures
+// (testdata/sf and testdata/deploy-errors.json), relative to this package.
+var sharedFixtures = filepath.Join("..", "..", "testdata")
 
 // deployError is one entry of deploy-errors.json.
 type deployError struct {

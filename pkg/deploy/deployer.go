@@ -320,7 +320,7 @@ func (r *attemptRun) read(out *sfcli.Output) (*result.Deploy, Verdict) {
 	if out.Envelope == nil || out.Envelope.Result == nil {
 		return nil, r.classify(out, nil)
 	}
-	dep, err := result.ParseDeploy(out.Envelope.Result)
+	dep, err := result.ParseDeployValue(out.Envelope.ResultValue)
 	if err != nil {
 		return nil, r.classify(out, nil)
 	}

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,5 +170,28 @@ func TestMostAndPriority(t *testing.T) {
 	}
 	if !CategoryAuth.Valid() || Category("bogus").Valid() {
 		t.Error("Valid is wrong")
+	}
+}
+
+// The fast scan of locationsNotCovered agrees with gjson on every shape,
+// and gives way to gjson on shapes it does not accept.
+func TestUncoveredLines(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want []int
+	}{
+		{`[{"column":0,"line":12,"numExecutions":0,"time":-1},{"line":3}]`, []int{12, 3}},
+		{`[{"line":"7"},{"line" : 8}]`, []int{7, 8}},
+		{`{"line":5,"column":0}`, []int{5}},
+		{`[{"column":0,"line":0},{"line":-1}]`, nil},
+		{`[{"kind":"line","line":4}]`, []int{4}},
+		{`[{"note":"a \"line\": 9","line":2}]`, []int{2}},
+		{`[{"line":[1]}]`, nil},
+		{`[]`, nil},
+	} {
+		got := uncoveredLines(gjson.Parse(tc.raw))
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.raw, got, tc.want)
+		}
 	}
 }

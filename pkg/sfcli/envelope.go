@@ -17,6 +17,9 @@ type Envelope struct {
 	Status int
 	// Result is the raw `result` value; nil for error documents.
 	Result []byte
+	// ResultValue is the same value as parsed from the validated document,
+	// for parsers that need not validate it again.
+	ResultValue gjson.Result
 	// Warnings are the envelope's warnings as text.
 	Warnings []string
 
@@ -74,37 +77,62 @@ func ParseEnvelope(stdout []byte) (*Envelope, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := gjson.ParseBytes(doc)
-	e := &Envelope{
-		Status:   int(r.Get("status").Int()),
-		Name:     r.Get("name").String(),
-		Message:  r.Get("message").String(),
-		ExitCode: int(r.Get("exitCode").Int()),
-		Context:  r.Get("context").String(),
-	}
-	if res := r.Get("result"); res.Exists() && res.Type != gjson.Null {
-		e.Result = []byte(res.Raw)
-	}
-	if d := r.Get("data"); d.Exists() {
-		e.Data = []byte(d.Raw)
-	}
-	if c := r.Get("code"); c.Exists() {
-		e.Code = c.String()
-	}
-	for _, w := range r.Get("warnings").Array() {
+	// One pass over the top level: gjson's Get rescans the document for every
+	// key, and the result of a large deployment is tens of megabytes.
+	e := &Envelope{}
+	var status, warnings, actions gjson.Result
+	gjson.Parse(string(doc)).ForEach(func(k, v gjson.Result) bool {
+		switch k.Str {
+		case "status":
+			status = v
+		case "name":
+			e.Name = v.String()
+		case "message":
+			e.Message = v.String()
+		case "exitCode":
+			e.ExitCode = int(v.Int())
+		case "context":
+			e.Context = v.String()
+		case "result":
+			if v.Type != gjson.Null {
+				e.Result = rawOf(doc, v)
+				e.ResultValue = v
+			}
+		case "data":
+			e.Data = []byte(v.Raw)
+		case "code":
+			e.Code = v.String()
+		case "warnings":
+			warnings = v
+		case "actions":
+			actions = v
+		}
+		return true
+	})
+	e.Status = int(status.Int())
+	for _, w := range warnings.Array() {
 		if w.IsObject() {
 			e.Warnings = append(e.Warnings, w.Get("message").String())
 		} else {
 			e.Warnings = append(e.Warnings, w.String())
 		}
 	}
-	for _, a := range r.Get("actions").Array() {
+	for _, a := range actions.Array() {
 		e.Actions = append(e.Actions, a.String())
 	}
-	if !r.Get("status").Exists() && e.ExitCode != 0 {
+	if !status.Exists() && e.ExitCode != 0 {
 		e.Status = e.ExitCode
 	}
 	return e, nil
+}
+
+// rawOf returns v's text as a slice of doc when gjson knows where it is
+// (no copy of a result that may be tens of megabytes), else a copy.
+func rawOf(doc []byte, v gjson.Result) []byte {
+	if v.Index > 0 && v.Index+len(v.Raw) <= len(doc) && string(doc[v.Index:v.Index+len(v.Raw)]) == v.Raw {
+		return doc[v.Index : v.Index+len(v.Raw) : v.Index+len(v.Raw)]
+	}
+	return []byte(v.Raw)
 }
 
 func findDocument(out []byte) ([]byte, error) {
