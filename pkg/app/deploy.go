@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/clock"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/deploy"
 	"github.com/org/deploy-guard/pkg/result"
@@ -193,5 +194,5 @@ func (a *action) sleep(ctx context.Context, d time.Duration) error {
 	if a.deps.Sleep != nil {
 		return a.deps.Sleep(ctx, d)
 	}
-	return deploy.Sleep(ctx, d)
+	return clock.Sleep(ctx, d)
 }

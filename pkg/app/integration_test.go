@@ -181,3 +181,41 @@ func TestRunNotifiesOnFailureWithoutSecrets(t *testing.T) {
 		t.Errorf("requests %v: want the issue and the Slack message", rec.paths)
 	}
 }
+
+// A JWT key reaches sf as a 0600 file in a private directory outside the
+// workspace, never in argv, and is gone when the action ends.
+func TestRunJWTKeyFile(t *testing.T) {
+	key := "-----BEGIN RSA PRIVATE KEY-----\nMIIEjwtkeybodysecret0123456789\n-----END RSA PRIVATE KEY-----"
+	e := newEnv(t, map[string]string{config.InputJWTKey: key, config.InputClientID: "3MVGclientid", config.InputUsername: "ci@example.com"})
+	var keyFile string
+	var mode os.FileMode
+	e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
+		if strings.Join(inv.Args[:3], " ") == "org login jwt" {
+			for i, a := range inv.Args {
+				if strings.Contains(a, "MIIEjwtkeybodysecret") {
+					t.Errorf("the key is in argv: %v", inv.Args)
+				}
+				if a == "--jwt-key-file" && i+1 < len(inv.Args) {
+					keyFile = inv.Args[i+1]
+					if st, err := os.Stat(keyFile); err == nil {
+						mode = st.Mode().Perm()
+					}
+				}
+			}
+			return reply(`{"status":0,"result":{"username":"ci@example.com"}}`, 0)
+		}
+		return happySF(inv)
+	}
+	if code := e.run(); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, e.stdout.String())
+	}
+	if keyFile == "" {
+		t.Fatal("sf org login jwt was not given --jwt-key-file")
+	}
+	if mode != 0o600 || strings.HasPrefix(keyFile, e.workspace) {
+		t.Errorf("key file %s mode %o: want 0600 outside the workspace", keyFile, mode)
+	}
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Errorf("the key file %s was not removed", keyFile)
+	}
+}

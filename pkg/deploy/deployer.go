@@ -184,7 +184,7 @@ func (r *attemptRun) shouldRetry(err error) (bool, time.Duration) {
 		last.Decision = "stop: the time budget would run out before the next attempt"
 		return false, 0
 	}
-	last.Decision = fmt.Sprintf("retry in %s: %s", delay.Round(time.Second), why)
+	last.Decision = fmt.Sprintf("retry in %s: %s", roundDelay(delay), why)
 	last.Delay = delay
 	return true, delay
 }
@@ -433,14 +433,11 @@ func (t sleepTimer) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-// Sleep waits for d or until ctx is done: the production Sleep.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+// roundDelay shows a backoff delay the way people read it: whole seconds,
+// or milliseconds under a second (full jitter can draw a short one).
+func roundDelay(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
 	}
+	return d.Round(time.Second)
 }

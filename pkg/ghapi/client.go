@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/org/deploy-guard/pkg/clock"
 	"github.com/org/deploy-guard/pkg/redact"
 )
 
@@ -71,7 +72,7 @@ func New(token string, env Env, hc *http.Client) *Client {
 	gh.UserAgent = "deploy-guard"
 	return &Client{
 		Retries:  1,
-		Sleep:    sleepCtx,
+		Sleep:    clock.Sleep,
 		env:      env,
 		gh:       gh,
 		tokenRed: redact.New(token),
@@ -93,20 +94,6 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
 	r.Header.Set("Authorization", "Bearer "+t.token)
 	return t.base.RoundTrip(r)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func (c *Client) redact(s string) string {
@@ -134,7 +121,7 @@ func (c *Client) call(ctx context.Context, read bool, fn func(ctx context.Contex
 			d = d/2 + rand.N(d/2+1)
 			sleep := c.Sleep
 			if sleep == nil {
-				sleep = sleepCtx
+				sleep = clock.Sleep
 			}
 			if serr := sleep(ctx, d); serr != nil {
 				return err

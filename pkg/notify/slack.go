@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/org/deploy-guard/pkg/clock"
 	"github.com/org/deploy-guard/pkg/ghapi"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
@@ -297,7 +298,7 @@ func (s *Slack) Send(ctx context.Context, payload []byte) error {
 	}
 	sleep := s.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = clock.Sleep
 	}
 	var last error
 	for i := 0; i < attempts; i++ {
@@ -418,18 +419,4 @@ func kind(err error, timeout time.Duration) string {
 		return "connection closed"
 	}
 	return "network error"
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
