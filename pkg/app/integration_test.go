@@ -219,3 +219,31 @@ func TestRunJWTKeyFile(t *testing.T) {
 		t.Errorf("the key file %s was not removed", keyFile)
 	}
 }
+
+// alert-on turns a matching failure into a notification even with
+// post-mortem off; a failure that does not match stays quiet.
+func TestRunAlertOn(t *testing.T) {
+	for _, tc := range []struct {
+		alertOn string
+		issue   bool
+	}{{"dependency", true}, {"variable-does-not-exist", true}, {"coverage,auth", false}} {
+		rec := &recorder{}
+		srv := httptest.NewServer(rec)
+		e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml",
+			config.InputGitHubToken: "ghs_alertontoken", config.InputAlertOn: tc.alertOn, "circuit-breaker-threshold": "0"})
+		for k, v := range map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "acme/crm", "GITHUB_RUN_ID": "42",
+			"GITHUB_WORKFLOW_REF": "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME": "main"} {
+			e.vars[k] = v
+		}
+		e.answer = failingSF("InvoiceService")
+		e.run()
+		srv.Close()
+		created := false
+		for _, p := range rec.paths {
+			created = created || p == "POST /repos/acme/crm/issues"
+		}
+		if created != tc.issue {
+			t.Errorf("alert-on %q: issue created %v, want %v (requests %v)", tc.alertOn, created, tc.issue, rec.paths)
+		}
+	}
+}
