@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 
 	"github.com/org/deploy-guard/pkg/actions"
@@ -46,11 +44,11 @@ func (a *action) writeReports() {
 	if a.artifacts == "" {
 		return
 	}
-	paths, err := report.Write(a.artifacts, a.run, a.reportOptions(), Version)
+	// The reports relay texts from sf and the org, which may quote a token.
+	paths, err := report.Write(a.artifacts, a.run, a.reportOptions(), Version, a.red.Bytes)
 	if err != nil {
 		a.log.Infof("Could not write all report artifacts: %v", err)
 	}
-	a.redactFiles(paths)
 	for name, p := range paths {
 		if rel, err := filepath.Rel(a.workspace, p); err == nil {
 			p = filepath.ToSlash(rel)
@@ -70,20 +68,4 @@ func (a *action) annotations() []actions.Annotation {
 
 func (a *action) summary() string {
 	return report.Summary(a.run, a.reportOptions())
-}
-
-// redactFiles passes the written reports through the redactor: they relay
-// texts from sf and the org, which may quote a token.
-func (a *action) redactFiles(paths map[string]string) {
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		if clean := a.red.Bytes(b); !bytes.Equal(clean, b) {
-			if err := os.WriteFile(p, clean, 0o644); err != nil {
-				a.log.Infof("Could not redact %s: %v", a.rel(p), err)
-			}
-		}
-	}
 }

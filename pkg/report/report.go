@@ -33,8 +33,10 @@ func Markdown(r *result.Run, o Options) string {
 // test-skeletons/<Class>CoverageTest.cls(-meta.xml) for classes under the
 // threshold. It returns the action outputs that point at them: "report-path",
 // "sarif-path", and when written "junit-path" and "coverage-path" (the JSON).
-// It writes what it can and returns the first error.
-func Write(dir string, r *result.Run, o Options, toolVersion string) (map[string]string, error) {
+// It writes what it can and returns the first error. Every file passes
+// through filter (the action's redactor) on its way to disk; nil keeps the
+// bytes as rendered.
+func Write(dir string, r *result.Run, o Options, toolVersion string, filter func([]byte) []byte) (map[string]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -43,6 +45,9 @@ func Write(dir string, r *result.Run, o Options, toolVersion string) (map[string
 	put := func(name string, data []byte, output string) {
 		if data == nil {
 			return
+		}
+		if filter != nil {
+			data = filter(data)
 		}
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -531,7 +531,7 @@ func TestParseMethods(t *testing.T) {
 func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := testProject(t)
-	paths, err := Write(filepath.Join(dir, "out"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0")
+	paths, err := Write(filepath.Join(dir, "out"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,7 +553,26 @@ func TestWrite(t *testing.T) {
 			t.Errorf("%s mode %v", f, st.Mode())
 		}
 	}
-	paths, err = Write(filepath.Join(dir, "auth"), scenarios()["auth"], Options{Project: p}, "1.0.0")
+	// Every file, skeletons and Cobertura included, passes through the filter.
+	filtered := 0
+	mark := func(b []byte) []byte { filtered++; return append(b, "FILTERED"...) }
+	if _, err := Write(filepath.Join(dir, "filtered"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", mark); err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	filepath.WalkDir(filepath.Join(dir, "filtered"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+			if b, _ := os.ReadFile(path); !strings.HasSuffix(string(b), "FILTERED") {
+				t.Errorf("%s did not pass through the filter", path)
+			}
+		}
+		return nil
+	})
+	if files == 0 || files != filtered {
+		t.Errorf("%d files written, %d filtered", files, filtered)
+	}
+	paths, err = Write(filepath.Join(dir, "auth"), scenarios()["auth"], Options{Project: p}, "1.0.0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
