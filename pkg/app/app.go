@@ -166,11 +166,13 @@ func (a *action) execute(ctx context.Context) int {
 	if code := a.preflight(ctx); code != ExitOK {
 		return code
 	}
-	if code := a.checkBreaker(ctx); code != ExitOK {
-		a.history(ctx)
+	// The history shares the breaker's read of recent runs; the metrics are
+	// reported whether or not the breaker stops the run.
+	code := a.checkBreaker(ctx)
+	a.history(ctx)
+	if code != ExitOK {
 		return code
 	}
-	a.history(ctx)
 	env, err := a.childEnv()
 	if err != nil {
 		return a.configError("preparing the sf environment", err)

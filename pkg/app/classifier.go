@@ -38,11 +38,14 @@ func (a *action) classifier() deploy.Classifier {
 		c = classify.Default()
 	}
 	return func(out *sfcli.Output, d *result.Deploy) deploy.Verdict {
+		var fromDeploy classify.Verdict
 		if d != nil {
 			if d.Succeeded() {
 				return deploy.Verdict{Category: result.CategoryNone}
 			}
-			if v := c.Deploy(d); v.Category != result.CategoryNone && v.Category != result.CategoryUnknown {
+			// Classifying fills every item's diagnosis in place: do it once.
+			fromDeploy = c.Deploy(d)
+			if v := fromDeploy; v.Category != result.CategoryNone && v.Category != result.CategoryUnknown {
 				return verdict(v)
 			}
 		}
@@ -53,7 +56,7 @@ func (a *action) classifier() deploy.Classifier {
 			return verdict(c.Error(env.Name, env.Message, out.ExitCode))
 		}
 		if d != nil {
-			return verdict(c.Deploy(d))
+			return verdict(fromDeploy)
 		}
 		// No JSON document: classify what the process printed (a network
 		// error from Node, a crash), keeping the description for the report.
