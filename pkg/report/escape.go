@@ -97,15 +97,7 @@ func code(s string, inTable bool) string {
 	if inTable {
 		s = strings.ReplaceAll(s, "|", "\\|")
 	}
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
+	longest := longestBacktickRun(s)
 	fence := strings.Repeat("`", longest+1)
 	if longest > 0 && (s[0] == '`' || s[len(s)-1] == '`') {
 		return fence + " " + s + " " + fence
@@ -148,8 +140,14 @@ func cut(s string, n int) string {
 	return s[:n]
 }
 
-// fence returns a code fence longer than any backtick run in s.
+// fenceFor returns a code fence longer than any backtick run in s.
 func fenceFor(s string) string {
+	return strings.Repeat("`", max(3, longestBacktickRun(s)+1))
+}
+
+// longestBacktickRun is the length of the longest run of backticks in s:
+// a code span or fence must be longer to contain s.
+func longestBacktickRun(s string) int {
 	longest, run := 0, 0
 	for i := 0; i < len(s); i++ {
 		if s[i] == '`' {
@@ -159,7 +157,7 @@ func fenceFor(s string) string {
 			run = 0
 		}
 	}
-	return strings.Repeat("`", max(3, longest+1))
+	return longest
 }
 
 // safeToken keeps a value that goes into a shell command only when it is a
