@@ -392,8 +392,7 @@ func (c *Client) RecentRuns(ctx context.Context, n int) ([]Run, error) {
 		ExcludePullRequests: true,
 		ListOptions:         github.ListOptions{PerPage: perPage, Page: 1},
 	}
-	byID := map[int64]int{}
-	var out []Run
+	var seen, out []Run
 	all := false
 	for page := 0; page < maxPages; page++ {
 		var list *github.WorkflowRuns
@@ -408,19 +407,11 @@ func (c *Client) RecentRuns(ctx context.Context, n int) ([]Run, error) {
 			return nil, err
 		}
 		for _, w := range list.WorkflowRuns {
-			r := fromAPI(w)
-			if r.ID == c.env.RunID || r.ignored() {
-				continue
+			if r := fromAPI(w); r.ID != c.env.RunID && !r.ignored() {
+				seen = append(seen, r)
 			}
-			if i, ok := byID[r.ID]; ok {
-				if r.Attempt > out[i].Attempt {
-					out[i] = r
-				}
-				continue
-			}
-			byID[r.ID] = len(out)
-			out = append(out, r)
 		}
+		out = latestAttempts(seen)
 		if len(out) >= n {
 			break
 		}

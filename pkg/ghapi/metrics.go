@@ -42,22 +42,30 @@ type CategoryCount struct {
 	Count    int
 }
 
+// latestAttempts keeps one Run per run id, its highest attempt, in the
+// order the ids were first seen. A re-run workflow run is listed once per
+// attempt; only its latest outcome counts.
+func latestAttempts(runs []Run) []Run {
+	byID := map[int64]int{}
+	var out []Run
+	for _, r := range runs {
+		if i, ok := byID[r.ID]; ok {
+			if r.Attempt > out[i].Attempt {
+				out[i] = r
+			}
+			continue
+		}
+		byID[r.ID] = len(out)
+		out = append(out, r)
+	}
+	return out
+}
+
 // ComputeMetrics computes the metrics of runs (newest first; any order is
 // accepted). A run id seen several times counts once, at its highest
 // attempt; cancelled and skipped runs are excluded.
 func ComputeMetrics(runs []Run) Metrics {
-	byID := map[int64]int{}
-	var rs []Run
-	for _, r := range runs {
-		if i, ok := byID[r.ID]; ok {
-			if r.Attempt > rs[i].Attempt {
-				rs[i] = r
-			}
-			continue
-		}
-		byID[r.ID] = len(rs)
-		rs = append(rs, r)
-	}
+	rs := latestAttempts(runs)
 	// Exclude after deduplication: a cancelled latest attempt hides the
 	// earlier attempts of the same run.
 	kept := rs[:0]
