@@ -217,11 +217,18 @@ func (o *org) runByQuery(q string) *testRun {
 	return nil
 }
 
-func (o *org) runDone(r *testRun) bool {
+// runStatus is an async test run's status as the CLI polls it: Processing
+// until its first poll (or, with RealTime, until its tests have had their
+// time), then Completed.
+func (o *org) runStatus(r *testRun) string {
+	done := r.Polls >= 1
 	if o.sc.RealTime {
-		return o.now().Sub(r.Created) >= time.Duration(len(r.Tests))*o.testTime()
+		done = o.now().Sub(r.Created) >= time.Duration(len(r.Tests))*o.testTime()
 	}
-	return r.Polls >= 1
+	if done {
+		return "Completed"
+	}
+	return "Processing"
 }
 
 func (o *org) queryRun(q string) queryResult {
@@ -231,10 +238,7 @@ func (o *org) queryRun(q string) queryResult {
 	if r == nil {
 		return records()
 	}
-	status := "Processing"
-	if o.runDone(r) {
-		status = "Completed"
-	}
+	status := o.runStatus(r)
 	r.Polls++
 	total := float64(len(r.Tests)) * float64(o.testTime().Milliseconds())
 	return records(map[string]any{"attributes": attrs("ApexTestRunResult", "05m"+r.ID[3:]), "AsyncApexJobId": r.ID, "Status": status,
@@ -250,10 +254,7 @@ func (o *org) queryQueue(q string) queryResult {
 	if r == nil {
 		return records()
 	}
-	status := "Processing"
-	if o.runDone(r) {
-		status = "Completed"
-	}
+	status := o.runStatus(r)
 	var classes []string
 	for cls := range r.QueueIDs {
 		classes = append(classes, cls)
