@@ -65,6 +65,15 @@ func TestCircuitBreakerBlocksAfterRepeatedFailures(t *testing.T) {
 	check(t, res, want{exit: 1, status: "blocked", deploys: 0,
 		annotations: []harness.Annotation{{Level: "error", Title: "circuit breaker"}},
 		summary:     []string{"https://github.com/acme/crm/actions/runs/100"}})
+	errs := 0
+	for _, a := range res.Annotations {
+		if a.Level == "error" {
+			errs++
+		}
+	}
+	if errs != 1 {
+		t.Errorf("%d error annotations, want one saying the breaker is open: %+v", errs, res.Annotations)
+	}
 	if n := len(res.Org.Requests()); n != 0 {
 		t.Errorf("a blocked run made %d requests to the org: %v", n, res.Org.Ops())
 	}

@@ -102,9 +102,11 @@ type action struct {
 
 	// sections are report sections from steps other than the deployment
 	// (preflight, circuit breaker, metrics); extraAnnotations their findings.
+	// stoppedEarly is set when one of those steps ended the run: its own
+	// annotations then say why, and the run-level one would repeat them.
 	sections         []report.Section
 	extraAnnotations []actions.Annotation
-	preflightFailed  bool
+	stoppedEarly     bool
 
 	// gh talks to the GitHub API (nil without github-token); ghEnv holds the
 	// run's identifiers; metrics the workflow's history, when read.

@@ -56,7 +56,7 @@ func (a *action) preflight(ctx context.Context) int {
 	a.run.Error = &result.Diagnosis{Category: cat,
 		Explanation: "The project has problems the org would reject; preflight caught them on the runner, so no deployment was started.",
 		Fix:         "Fix the files named in the annotations (all problems are listed in the Preflight section), or set preflight: false to skip the checks."}
-	a.preflightFailed = true
+	a.stoppedEarly = true
 	if cat == result.CategoryConfig {
 		return ExitConfig
 	}

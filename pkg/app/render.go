@@ -57,9 +57,10 @@ func (a *action) writeReports() {
 	}
 }
 
-// annotations are the preflight's findings, then the run's failures.
+// annotations are the findings of the steps before the deployment
+// (preflight, breaker), then the run's failures.
 func (a *action) annotations() []actions.Annotation {
-	if a.preflightFailed {
+	if a.stoppedEarly {
 		return a.extraAnnotations
 	}
 	out := append([]actions.Annotation(nil), a.extraAnnotations...)

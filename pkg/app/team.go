@@ -29,7 +29,6 @@ const notifyTimeout = 45 * time.Second
 // github returns the GitHub API client, or nil without a token.
 func (a *action) github() *ghapi.Client {
 	if a.gh == nil && a.cfg != nil && a.cfg.GitHubToken != "" {
-		a.ghEnv = ghapi.EnvFrom(a.deps.Getenv)
 		a.gh = ghapi.New(a.cfg.GitHubToken, a.ghEnv, a.deps.HTTP)
 		a.gh.Redactor = a.red
 		a.gh.Sleep = a.deps.Sleep
@@ -70,6 +69,7 @@ func (a *action) checkBreaker(ctx context.Context) int {
 	if !res.Open {
 		return ExitOK
 	}
+	a.stoppedEarly = true
 	a.run.Status, a.run.Category = result.StatusBlocked, result.CategoryNone
 	a.run.Message = fmt.Sprintf("Circuit breaker open: %s. Nothing was deployed; fix the cause, then re-run this job (a re-run attempt proceeds) or set circuit-breaker-override: true.", res.Reason)
 	a.run.Error = &result.Diagnosis{Category: result.CategoryNone,
@@ -78,8 +78,8 @@ func (a *action) checkBreaker(ctx context.Context) int {
 	return ExitFailed
 }
 
-// history computes deployment metrics from the workflow's recent runs and
-// pushes them to the OTLP collector when one is configured.
+// history computes deployment metrics from the workflow's recent runs
+// (sharing the breaker's read of them) for the summary and the outputs.
 func (a *action) history(ctx context.Context) {
 	gh := a.github()
 	if gh == nil {
