@@ -464,6 +464,17 @@ func TestServerRecordsAndFaults(t *testing.T) {
 	if req := srv.Requests()[2]; req.Status != 0 {
 		t.Errorf("a reset is recorded with status 0, got %d", req.Status)
 	}
+	// Every zip is kept as sent, faulted calls included: the bytes left the runner.
+	sent, _ := base64.StdEncoding.DecodeString(projectZip(t))
+	ups := srv.Uploads()
+	if len(ups) != 4 {
+		t.Fatalf("kept %d uploads, want 4", len(ups))
+	}
+	for i, up := range ups {
+		if !bytes.Equal(up, sent) {
+			t.Errorf("upload %d differs from the zip sent (%d vs %d bytes)", i+1, len(up), len(sent))
+		}
+	}
 }
 
 func TestTLSAndAuthURL(t *testing.T) {

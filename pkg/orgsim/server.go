@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -73,6 +74,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
+	uploads  [][]byte
 	org      *org
 }
 
@@ -168,6 +170,26 @@ func (s *Server) Ops() []string {
 		ops = append(ops, r.Op)
 	}
 	return ops
+}
+
+// Uploads returns every deployment zip the org received, as sent (base64
+// decoded), so tests can look at exactly what left the runner.
+func (s *Server) Uploads() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.uploads...)
+}
+
+// keepUpload records a deploy call's ZipFile, even one that is not valid
+// base64 (kept as received then).
+func (s *Server) keepUpload(b64 string) {
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
+	if err != nil {
+		raw = []byte(b64)
+	}
+	s.mu.Lock()
+	s.uploads = append(s.uploads, raw)
+	s.mu.Unlock()
 }
 
 func (s *Server) record(r Request) {

@@ -180,6 +180,7 @@ func (s *Server) soap(w http.ResponseWriter, r *http.Request, c *call) {
 			soapFault(w, "soapenv:Client", err.Error())
 			return
 		}
+		s.keepUpload(req.ZipFile)
 		s.deployCall(w, c, func() (*job, error) {
 			p, err := readPayload(req.ZipFile)
 			if err != nil {
