@@ -139,6 +139,9 @@ func newAction(deps Deps) *action {
 			a.log.Mask(part)
 		}
 	}
+	for _, v := range config.RunnerSecrets(deps.Getenv) {
+		a.log.Mask(v)
+	}
 	return a
 }
 
