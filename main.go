@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
@@ -12,9 +13,15 @@ import (
 	"time"
 
 	"github.com/org/deploy-guard/pkg/app"
+	"github.com/org/deploy-guard/pkg/secenv"
 )
 
 func main() {
+	// First of all: take the runner's secrets out of /proc/<pid>/environ,
+	// where any sf child could read them (re-executes in place; see secenv).
+	if err := secenv.Protect(); err != nil {
+		fmt.Fprintln(os.Stderr, "deploy-guard: warning:", err)
+	}
 	// A cancelled workflow sends SIGINT, then SIGTERM; both cancel the run,
 	// which stops retries, cancels the in-flight job and writes the outcome.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

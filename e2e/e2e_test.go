@@ -68,7 +68,10 @@ func scenario(t testing.TB, name string) *orgsim.Scenario {
 // run runs the action on the sample project with fast retry settings.
 func run(t testing.TB, cfg harness.Config) *harness.Result {
 	t.Helper()
-	cfg.Binary, cfg.SF = binary, sfBin
+	if cfg.Binary == "" {
+		cfg.Binary = binary
+	}
+	cfg.SF = sfBin
 	if cfg.Project == "" {
 		cfg.Project = filepath.Join(root, "testdata", "project")
 	}

@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/org/deploy-guard/pkg/harness"
+	"github.com/org/deploy-guard/pkg/orgsim"
+)
+
+// Secrets the runner gives the action in the /proc attack runs.
+var procSecrets = map[string]string{
+	"ACTIONS_RUNTIME_TOKEN":          "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9RuntimeCanary",
+	"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9IdTokenCanary",
+	"ACTIONS_CACHE_URL":              "https://cacheuser:CachePasswordCanary@acghub.example/TenantCanary/",
+}
+
+const githubTokenCanary = "ghs_GithubTokenCanary0123456789abcdefXYZ"
+
+// TestProcFilesNeverReachTheOrg reproduces the severe attack of issue 13: a
+// pull request's sfdx-project.json tells sf to replace a string in an Apex
+// class with the contents of the action's /proc/<pid>/environ (PID 1 in the
+// image), of its parent's, or of its memory. The real CLI reads the file and
+// uploads it; the org must receive no byte of any secret.
+func TestProcFilesNeverReachTheOrg(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, file string // file: the /proc entry, "%d" for the pid
+		parent     bool   // the test process (the action's parent) instead
+		// readable: sf can read the file, so the deploy goes through and the
+		// class holds what the file showed (marker). Otherwise sf fails to
+		// read it and nothing is uploaded.
+		readable bool
+		marker   string
+	}{
+		// Readable only with CAP_SYS_PTRACE: the action is not dumpable.
+		{name: "action environ", file: "/proc/%d/environ", readable: hasCapSysPtrace(), marker: "DEPLOY_GUARD_ENV_FD="},
+		{name: "parent environ", file: "/proc/%d/environ", parent: true, readable: true, marker: "PATH="},
+		// A read from offset 0 of mem always fails (the page is unmapped).
+		{name: "action memory", file: "/proc/%d/mem"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			link := filepath.Join(dir, "leak")
+			pid := "$$" // the shell's pid, which exec hands to the action
+			if tc.parent {
+				pid = strconv.Itoa(os.Getpid())
+			}
+			// bash, not dash: dash drops INPUT_ACCESS-TOKEN (not a shell name) on exec.
+			wrapper := filepath.Join(dir, "deploy-guard.sh")
+			script := fmt.Sprintf("#!/bin/bash\nln -s \"%s\" %q\nexec %q \"$@\"\n", strings.Replace(tc.file, "%d", pid, 1), link, binary)
+			if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			gh := httptest.NewServer(&fakeGitHub{conclusions: []string{"success"}})
+			defer gh.Close()
+			env := githubEnv(gh.URL)
+			for k, v := range procSecrets {
+				env = append(env, k+"="+v)
+			}
+			res := run(t, harness.Config{Binary: wrapper, Scenario: scenario(t, "success"), Dir: filepath.Join(dir, "run"), Env: env,
+				Inputs: map[string]string{"github-token": githubTokenCanary}, Edit: replaceWithFile(link)})
+
+			uploads := res.Org.Uploads()
+			secrets := []string{orgsim.AccessToken, githubTokenCanary, "CachePasswordCanary"}
+			for _, v := range procSecrets {
+				secrets = append(secrets, v)
+			}
+			for i, up := range uploads {
+				files := unzip(t, up)
+				files["(zip bytes)"] = up
+				for name, data := range files {
+					for _, s := range secrets {
+						if bytes.Contains(data, []byte(s)) || bytes.Contains(data, []byte(s[len(s)-16:])) {
+							t.Errorf("upload %d, %s: holds the secret %.10s...", i+1, name, s)
+						}
+					}
+				}
+			}
+			if !tc.readable {
+				if len(uploads) != 0 || res.Outputs["status"] == "succeeded" {
+					t.Errorf("sf could not read %s, yet the run uploaded %d zips with status %q", tc.file, len(uploads), res.Outputs["status"])
+				}
+				return
+			}
+			check(t, res, want{status: "succeeded", deploys: 1})
+			if len(uploads) != 1 {
+				t.Fatalf("%d uploads, want 1", len(uploads))
+			}
+			class := unzip(t, uploads[0])["classes/TaxCalculator.cls"]
+			if bytes.Contains(class, []byte("LEAK_HERE")) || !bytes.Contains(class, []byte(tc.marker)) {
+				t.Errorf("sf did not replace the marker with %s, so the attack was not tried:\n%s", tc.file, class)
+			}
+		})
+	}
+}
+
+// replaceWithFile adds the attack of a pull request to the project: a
+// comment LEAK_HERE in a class, replaced with the contents of file.
+func replaceWithFile(file string) func(ws string) error {
+	return func(ws string) error {
+		cls := filepath.Join(ws, classes, "TaxCalculator.cls")
+		src, err := os.ReadFile(cls)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(cls, append(src, []byte("\n// LEAK_HERE\n")...), 0o644); err != nil {
+			return err
+		}
+		pf := filepath.Join(ws, "sfdx-project.json")
+		var project map[string]any
+		b, err := os.ReadFile(pf)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &project); err != nil {
+			return err
+		}
+		project["replacements"] = []map[string]string{{
+			"filename": classes + "TaxCalculator.cls", "stringToReplace": "LEAK_HERE", "replaceWithFile": file,
+		}}
+		b, _ = json.Marshal(project)
+		return os.WriteFile(pf, b, 0o644)
+	}
+}
+
+func unzip(t *testing.T, b []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("an upload is not a zip: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	return files
+}
+
+// hasCapSysPtrace reports whether this process (and so the action and sf it
+// starts) holds CAP_SYS_PTRACE, which reads even a non-dumpable process.
+func hasCapSysPtrace() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<19) != 0
+		}
+	}
+	return false
+}
