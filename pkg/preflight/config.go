@@ -28,12 +28,20 @@ func (c *run) checkManifest(p *sfproject.Project, ix *sfproject.Index) {
 	}
 	where := strings.Join(p.PackageDirs, ", ")
 	for _, e := range entries {
-		if ix.Has(e.Member) {
+		f := Finding{Severity: SeverityError, Category: result.CategoryConfig, Check: CheckManifest, File: file, Line: e.Line, Col: e.Col}
+		switch ix.Resolve(e.Member) {
+		case sfproject.Missing:
+			f.Message = fmt.Sprintf("%s %s is listed but %s has no %s", e.Type, e.Name, where, sfproject.ExpectedPath(e.Member))
+		case sfproject.Ignored:
+			f.Severity = SeverityWarning
+			f.Message = fmt.Sprintf("%s %s is listed but .forceignore leaves its source out, so sf will not deploy it: remove it from the manifest or from .forceignore", e.Type, e.Name)
+		case sfproject.UnknownType:
+			f.Severity = SeverityWarning
+			f.Message = fmt.Sprintf("%q is not a metadata type in the sf CLI's registry: check the spelling of <name> in the manifest", e.Type)
+		default:
 			continue
 		}
-		c.config = append(c.config, Finding{Severity: SeverityError, Category: result.CategoryConfig, Check: CheckManifest,
-			File: file, Line: e.Line, Col: e.Col,
-			Message: fmt.Sprintf("%s %s is listed but %s has no %s", e.Type, e.Name, where, sfproject.ExpectedPath(e.Member))})
+		c.config = append(c.config, f)
 	}
 }
 

@@ -69,6 +69,17 @@ func TestRunCases(t *testing.T) {
 		{name: "assertless-test", category: result.CategoryNone, want: []want{
 			{SeverityWarning, CheckApexAssert, "force-app/main/default/classes/InvoiceServiceTest.cls", 2, 15, "test class InvoiceServiceTest has no assertions: it can pass while the code is broken"},
 		}},
+		// The four blocking false positives of issue 20, and the true
+		// problems next to them that must still be found.
+		{name: "readme-in-package-dir", category: result.CategoryNone},
+		{name: "forceignored-files", category: result.CategoryNone, want: []want{
+			{SeverityWarning, CheckManifest, "manifest/package.xml", 5, 9, "ApexClass Legacy is listed but .forceignore leaves its source out"},
+		}},
+		{name: "content-files", category: result.CategoryNone},
+		{name: "folder-members", category: result.CategoryConfig, want: []want{
+			{SeverityError, CheckManifest, "manifest/package.xml", 11, 9, "Report Sales/Forecast is listed but force-app has no reports/Sales/Forecast.report-meta.xml"},
+		}},
+		{name: "custom-labels", category: result.CategoryNone},
 		{name: "soql-in-loop", category: result.CategoryNone, want: []want{
 			{SeverityWarning, CheckSOQLLoop, service, 8, 32, "SOQL query inside a loop (the loop starts at line 7)"},
 			{SeverityWarning, CheckDMLLoop, service, 10, 13, "DML statement update inside a loop (the loop starts at line 7)"},

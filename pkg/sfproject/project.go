@@ -65,6 +65,10 @@ type Project struct {
 	DefaultDir string
 	// APIVersion is sourceApiVersion; empty when unset.
 	APIVersion string
+	// Namespace is the package namespace; empty when unset. Manifest
+	// members may carry it as a prefix ("ns__Field__c") that the source
+	// file names leave out.
+	Namespace string
 
 	dirPos [][2]int // line and column of each package directory's "path" value
 }
@@ -111,6 +115,7 @@ func Parse(dir string, data []byte) (*Project, error) {
 			Default bool   `json:"default"`
 		} `json:"packageDirectories"`
 		SourceAPIVersion string `json:"sourceApiVersion"`
+		Namespace        string `json:"namespace"`
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -120,7 +125,7 @@ func Parse(dir string, data []byte) (*Project, error) {
 		return nil, &Error{File: file, Line: lineOf(data, "packageDirectories"),
 			Problem: `no packageDirectories: add at least one, e.g. "packageDirectories": [{"path": "force-app", "default": true}]`}
 	}
-	p := &Project{Dir: dir, APIVersion: doc.SourceAPIVersion}
+	p := &Project{Dir: dir, APIVersion: doc.SourceAPIVersion, Namespace: doc.Namespace}
 	for i, d := range doc.PackageDirectories {
 		if strings.TrimSpace(d.Path) == "" {
 			return nil, &Error{File: file, Line: lineOf(data, "packageDirectories"),

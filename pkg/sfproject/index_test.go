@@ -1,0 +1,159 @@
+package sfproject
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func resolveIndex(t *testing.T) (*Index, string) {
+	t.Helper()
+	b := "src/main/default/"
+	dir := writeFiles(t, map[string]string{
+		"sfdx-project.json":                                     `{"namespace": "acme", "packageDirectories": [{"path": "src"}]}`,
+		".forceignore":                                          "**/README.md\n**/jsconfig.json\n" + b + "classes/Old.*\n",
+		"src/README.md":                                         "# notes & more",
+		"src/docs/notes.md":                                     "not metadata, not ignored",
+		b + "classes/Invoice.cls":                               "public class Invoice {}",
+		b + "classes/Invoice.cls-meta.xml":                      "<ApexClass/>",
+		b + "classes/Old.cls":                                   "public class Old {}",
+		b + "classes/Old.cls-meta.xml":                          "<ApexClass/>",
+		b + "labels/Billing.labels-meta.xml":                    "<CustomLabels/>",
+		b + "reports/Sales.reportFolder-meta.xml":               "<ReportFolder/>",
+		b + "reports/Sales/Deals/Big.report-meta.xml":           "<Report/>",
+		b + "dashboards/Ops.dashboardFolder-meta.xml":           "<DashboardFolder/>",
+		b + "staticresources/audio.resource":                    "\xb6\xff",
+		b + "staticresources/audio.resource-meta.xml":           "<StaticResource/>",
+		b + "staticresources/site/index.xml":                    "<broken",
+		b + "objects/Invoice__c/Invoice__c.object-meta.xml":     "<CustomObject/>",
+		b + "objects/Invoice__c/fields/Total__c.field-meta.xml": "<CustomField/>",
+		b + "objects/Legacy__c.object":                          "<CustomObject/>",
+		b + "workflows/Invoice__c.workflow-meta.xml":            "<Workflow/>",
+		b + "lwc/card/card.html":                                "<template></template>",
+		b + "lwc/card/card.js":                                  "export default class {}",
+		b + "lwc/card/card.js-meta.xml":                         "<LightningComponentBundle/>",
+		b + "lwc/jsconfig.json":                                 "{}",
+		b + "customMetadata/Rate.EU.md-meta.xml":                "<CustomMetadata/>",
+		b + "contentassets/logo.asset":                          "\x89PNG",
+		b + "contentassets/logo.asset-meta.xml":                 "<ContentAsset/>",
+	})
+	p, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := p.Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix, dir
+}
+
+func TestResolve(t *testing.T) {
+	ix, _ := resolveIndex(t)
+	cases := []struct {
+		m    Member
+		want Presence
+	}{
+		{Member{"ApexClass", "Invoice"}, Present},
+		{Member{"ApexClass", "acme__Invoice"}, Present}, // the namespace prefix is not in file names
+		{Member{"ApexClass", "Nope"}, Missing},
+		{Member{"ApexClass", "Old"}, Ignored},
+		{Member{"ApexClass", "*"}, Present},
+		{Member{"CustomLabels", "CustomLabels"}, Present}, // whatever the file is called
+		{Member{"CustomLabel", "Greeting"}, Unverified},   // inside the labels file
+		{Member{"Report", "Sales/"}, Present},             // trailing slash: the folder
+		{Member{"Report", "Sales"}, Present},
+		{Member{"Report", "Sales/Deals/"}, Missing}, // no folder meta file for the subfolder
+		{Member{"Report", "Sales/Deals/Big"}, Present},
+		{Member{"Report", "Sales/Small"}, Missing},
+		{Member{"ReportFolder", "Sales"}, Present},
+		{Member{"Dashboard", "Ops/"}, Present},
+		{Member{"Dashboard", "Ops/*"}, Present},
+		{Member{"StaticResource", "audio"}, Present},
+		{Member{"StaticResource", "site"}, Missing}, // a content folder without its -meta.xml
+		{Member{"CustomObject", "Invoice__c"}, Present},
+		{Member{"CustomObject", "acme__Invoice__c"}, Present},
+		{Member{"CustomObject", "Legacy__c"}, Present},
+		{Member{"CustomField", "Invoice__c.Total__c"}, Present},
+		{Member{"CustomField", "acme__Invoice__c.acme__Total__c"}, Present},
+		{Member{"CustomField", "Invoice__c.Nope__c"}, Missing},
+		{Member{"CustomField", "Legacy__c.Any__c"}, Unverified}, // inside Legacy__c.object
+		{Member{"WorkflowRule", "Invoice__c.Notify"}, Unverified},
+		{Member{"WorkflowRule", "Account.Notify"}, Missing}, // no Account workflow at all
+		{Member{"LightningComponentBundle", "card"}, Present},
+		{Member{"LightningComponentBundle", "jsconfig"}, Missing},
+		{Member{"CustomMetadata", "Rate.EU"}, Present},
+		{Member{"ContentAsset", "logo"}, Present},
+		{Member{"NoSuchType", "X"}, UnknownType},
+	}
+	for _, c := range cases {
+		if got := ix.Resolve(c.m); got != c.want {
+			t.Errorf("Resolve(%v) = %d, want %d", c.m, got, c.want)
+		}
+	}
+}
+
+// TestIndexMetadataXML checks which files are XML-checked: metadata XML
+// only, never content, never what is not metadata, never ignored files.
+func TestIndexMetadataXML(t *testing.T) {
+	ix, dir := resolveIndex(t)
+	got := map[string]bool{}
+	for _, f := range ix.Files() {
+		r, _ := filepath.Rel(dir, f)
+		got[filepath.ToSlash(r)] = true
+	}
+	b := "src/main/default/"
+	for _, f := range []string{"classes/Invoice.cls-meta.xml", "labels/Billing.labels-meta.xml", "reports/Sales/Deals/Big.report-meta.xml",
+		"staticresources/audio.resource-meta.xml", "objects/Legacy__c.object", "lwc/card/card.js-meta.xml", "customMetadata/Rate.EU.md-meta.xml",
+		"contentassets/logo.asset-meta.xml"} {
+		if !got[b+f] {
+			t.Errorf("%s is not checked", f)
+		}
+	}
+	for _, f := range []string{"src/README.md", "src/docs/notes.md", b + "classes/Invoice.cls", b + "classes/Old.cls-meta.xml",
+		b + "staticresources/audio.resource", b + "staticresources/site/index.xml", b + "lwc/card/card.html",
+		b + "lwc/jsconfig.json", b + "contentassets/logo.asset"} {
+		if got[f] {
+			t.Errorf("%s is checked", f)
+		}
+	}
+}
+
+func TestIndexLookups(t *testing.T) {
+	ix, dir := resolveIndex(t)
+	b := filepath.Join(dir, "src", "main", "default")
+	if got := ix.Source(Member{"LightningComponentBundle", "card"}); got != filepath.Join(b, "lwc", "card", "card.js") {
+		t.Errorf("Source(card) = %s", got)
+	}
+	if got := ix.Source(Member{"ApexClass", "invoice"}); got != filepath.Join(b, "classes", "Invoice.cls") {
+		t.Errorf("Source(ApexClass) = %s", got)
+	}
+	if got := ix.Source(Member{"CustomLabels", "CustomLabels"}); !strings.HasSuffix(got, "Billing.labels-meta.xml") {
+		t.Errorf("Source(CustomLabels) = %s", got)
+	}
+	if got := ix.Lookup("CLASSES/invoice.cls"); got != filepath.Join(b, "classes", "Invoice.cls") {
+		t.Errorf("Lookup = %s", got)
+	}
+	if ix.Lookup("README.md") != "" || ix.Contains(filepath.Join(dir, "src", "README.md")) {
+		t.Error("an ignored file is in the index")
+	}
+	if !ix.Contains(filepath.Join(b, "classes", "Invoice.cls")) {
+		t.Error("Contains(Invoice.cls) = false")
+	}
+}
+
+func TestExpectedPathFromRegistry(t *testing.T) {
+	for m, want := range map[Member]string{
+		{"Report", "Sales/"}:               "reports/Sales.reportFolder-meta.xml",
+		{"Dashboard", "Ops"}:               "dashboards/Ops.dashboardFolder-meta.xml",
+		{"CustomLabels", "CustomLabels"}:   "labels/<any name>.labels-meta.xml",
+		{"CustomLabel", "Greeting"}:        "labels/<any name>.labels-meta.xml",
+		{"WorkflowRule", "Account.Notify"}: "workflows/Account.workflow-meta.xml",
+		{"StaticResource", "logo"}:         "staticresources/logo.resource-meta.xml",
+		{"ContentAsset", "logo"}:           "contentassets/logo.asset",
+	} {
+		if got := ExpectedPath(m); got != want {
+			t.Errorf("ExpectedPath(%v) = %q, want %q", m, got, want)
+		}
+	}
+}
