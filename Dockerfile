@@ -19,7 +19,9 @@ RUN go mod download
 COPY main.go ./
 COPY pkg ./pkg
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/deploy-guard .
+# The version goes into the report and `deploy-guard --version`.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/org/deploy-guard/pkg/app.Version=${VERSION}" -o /out/deploy-guard . \
+    && /out/deploy-guard --version
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ARG SF_CLI_VERSION=2.150.6

@@ -11,8 +11,10 @@ FUZZTIME ?= 20s
 
 all: build
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/org/deploy-guard/pkg/app.Version=$(VERSION)" -o $(BIN) .
 
 # Node.js 22 and the pinned @salesforce/cli from the npm registry, cached.
 # The script is idempotent: it reuses a cache that holds the pinned versions.

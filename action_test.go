@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -235,5 +237,37 @@ func TestDockerfile(t *testing.T) {
 	}
 	if !strings.Contains(readSource(t, "scripts/install-sf.sh"), "2.150.6") || !strings.Contains(src, "SF_CLI_VERSION=2.150.6") {
 		t.Error("the image and the test suite must pin the same CLI version")
+	}
+}
+
+// The Dockerfile's -ldflags must name a variable that exists: the linker
+// ignores an -X for a missing one, and every image then says "dev". Build
+// with the Dockerfile's own flags and ask the binary.
+func TestDockerfileStampsVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	m := regexp.MustCompile(`-ldflags "([^"]*)"`).FindStringSubmatch(readSource(t, "Dockerfile"))
+	if m == nil {
+		t.Fatal("the Dockerfile's go build has no -ldflags")
+	}
+	const version = "v9.8.7-test"
+	flags := strings.ReplaceAll(m[1], "${VERSION}", version)
+	if flags == m[1] {
+		t.Fatalf("-ldflags %q does not use ${VERSION}", m[1])
+	}
+	bin := filepath.Join(t.TempDir(), "deploy-guard")
+	// Only the link step differs from other builds, so this reuses their cache.
+	build := exec.Command("go", "build", "-ldflags", flags, "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -ldflags %q: %v\n%s", flags, err, out)
+	}
+	out, err := exec.Command(bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--version: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "deploy-guard "+version {
+		t.Errorf("--version printed %q, want %q", got, "deploy-guard "+version)
 	}
 }

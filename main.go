@@ -17,6 +17,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "--version" {
+		fmt.Println("deploy-guard", app.Version)
+		return
+	}
 	// First of all: take the runner's secrets out of /proc/<pid>/environ,
 	// where any sf child could read them (re-executes in place; see secenv).
 	if err := secenv.Protect(); err != nil {
