@@ -185,3 +185,30 @@ func TestLogUntrustedAndMask(t *testing.T) {
 		t.Errorf("groups must not nest and must all close:\n%s", out)
 	}
 }
+
+// A secret is masked before a line is neutralized or an excerpt is cut:
+// either would leave a form of it the redactor no longer recognises.
+func TestLogRedactsBeforeNeutralizingOrCutting(t *testing.T) {
+	const secret = `::tok_Qx7Rk2*Vm9Tz4|Lp3Wn8[Hb6Yc1<Jd5Fs0&Gt2Ku7\Nw4Pe9`
+	var buf bytes.Buffer
+	l := NewLog(&buf, redact.New(), true)
+	l.Mask(secret)
+	l.Infof("%s rejected", secret)
+	l.Untrusted(secret+" said:", []byte("x"))
+	pad := strings.Repeat("p", 4000-20)
+	l.DebugExcerpt("sf stdout", []byte(pad+secret+" tail"), 4000)
+	out := buf.String()
+	if !strings.Contains(out, "::debug::sf stdout") {
+		t.Fatalf("no debug excerpt:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "::add-mask::") {
+			continue
+		}
+		for _, frag := range []string{"Qx7Rk2", "Vm9Tz4", "Lp3Wn8", "Hb6Yc1", "Jd5Fs0", "Gt2Ku7"} {
+			if strings.Contains(line, frag) {
+				t.Errorf("line leaks %q: %.200s", frag, line)
+			}
+		}
+	}
+}

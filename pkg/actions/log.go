@@ -81,12 +81,22 @@ func (l *Log) Debugf(format string, args ...any) {
 	l.gha.Debugf("%s", l.red.String(fmt.Sprintf(format, args...)))
 }
 
+// DebugExcerpt prints at most n bytes of untrusted text as a debug line,
+// redacted before it is cut (a cut secret no longer matches its mask).
+func (l *Log) DebugExcerpt(label string, text []byte, n int) {
+	if !l.debug {
+		return
+	}
+	clean := l.red.String(string(text))
+	l.Debugf("%s (%d bytes): %s", label, len(clean), Truncate(clean, n))
+}
+
 // line prints the action's own text; it must not contain workflow commands
 // from untrusted sources (use Untrusted for those).
 func (l *Log) line(s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintln(l.w, l.red.String(neutralize(s)))
+	fmt.Fprintln(l.w, neutralize(l.red.String(s)))
 }
 
 // Annotate emits an annotation. Title and message are redacted and escaped.
@@ -132,7 +142,7 @@ func (l *Log) Untrusted(label string, text []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if label != "" {
-		fmt.Fprintln(l.w, l.red.String(neutralize(label)))
+		fmt.Fprintln(l.w, neutralize(l.red.String(label)))
 	}
 	fmt.Fprintf(l.w, "::stop-commands::%s\n", token)
 	body := l.red.String(string(text))

@@ -258,12 +258,17 @@ func inside(root, p string) string {
 	return filepath.Join(root, p)
 }
 
+// newRunner runs sf with env; its outputs are redacted before the action
+// reads them, so no message, excerpt or report built from them can carry a
+// secret that sf or the org echoed.
 func (a *action) newRunner(env []string) sfcli.Runner {
+	var r sfcli.Runner
 	if a.deps.NewRunner != nil {
-		return a.deps.NewRunner(env, a.projectDir)
+		r = a.deps.NewRunner(env, a.projectDir)
+	} else {
+		r = &sfcli.ExecRunner{Bin: a.deps.Getenv("DEPLOY_GUARD_SF_BIN"), Env: env, Dir: a.projectDir, Now: a.deps.Now}
 	}
-	bin := a.deps.Getenv("DEPLOY_GUARD_SF_BIN")
-	return &sfcli.ExecRunner{Bin: bin, Env: env, Dir: a.projectDir, Now: a.deps.Now}
+	return sfcli.Redacting(r, a.red.Bytes)
 }
 
 // childEnv builds the sf environment. When the action logs in itself, sf

@@ -27,6 +27,12 @@ func (a *action) finish() int {
 	if a.cfg != nil {
 		r.Mode = string(a.cfg.Mode)
 	}
+	// Every sink below escapes and cuts the run's text; a secret in it must
+	// be masked first (sf's outputs already are, see newRunner; this covers
+	// the rest: config errors, preflight findings, API errors). The pass
+	// over each rendered text is only the backstop.
+	a.red.Walk(r)
+	a.red.Walk(a.extraAnnotations)
 	a.notify(context.Background())
 	a.pushTelemetry(context.Background())
 	a.writeReports()

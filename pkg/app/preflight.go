@@ -30,6 +30,9 @@ func (a *action) preflight(ctx context.Context) int {
 		a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard preflight did not run", Message: fmt.Sprintf("Preflight could not run (%v); continuing without it.", err)})
 		return ExitOK
 	}
+	// Findings quote file names and contents: masked before they are
+	// rendered, escaped or cut.
+	a.red.Walk(rep)
 	errs, warns := rep.Errors(), rep.Warnings()
 	a.step("preflight", map[bool]string{true: "failed", false: "passed"}[len(errs) > 0],
 		fmt.Sprintf("%d files, %d errors, %d warnings", rep.Files, len(errs), len(warns)), start)

@@ -122,6 +122,7 @@ func (a *action) pushTelemetry(ctx context.Context) {
 	}
 	g := a.deps.Getenv
 	attrs := map[string]string{"repository": g("GITHUB_REPOSITORY"), "workflow": g("GITHUB_WORKFLOW"), "branch": g("GITHUB_REF_NAME")}
+	a.red.Walk(attrs)
 	if err := telemetry.Push(ctx, a.cfg.OTLPEndpoint, f, attrs, a.deps.HTTP, 0); err != nil {
 		a.step("notify.otlp", "failed", err.Error(), start)
 		a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not push metrics", Message: a.red.String(err.Error())})

@@ -23,6 +23,8 @@ import (
 type Logger interface {
 	Infof(format string, args ...any)
 	Debugf(format string, args ...any)
+	// DebugExcerpt prints the start of untrusted text, redacted before cut.
+	DebugExcerpt(label string, text []byte, n int)
 	Group(title string)
 	EndGroup()
 	Untrusted(label string, text []byte)
@@ -409,7 +411,7 @@ func (d *Deployer) call(ctx context.Context, o *Outcome, n int, kind string, inv
 		d.Record(a, out)
 	}
 	d.Log.Infof("%s in %s", out.Describe(), a.Duration.Round(time.Millisecond))
-	d.Log.Debugf("sf stdout (%d bytes): %.4000s", len(out.Stdout), out.Stdout)
+	d.Log.DebugExcerpt("sf stdout", out.Stdout, 4000)
 	if out.Envelope != nil && out.Envelope.IsError() {
 		d.Log.Untrusted("sf reported:", []byte(out.Envelope.Name+": "+out.Envelope.Message))
 	}

@@ -113,11 +113,12 @@ func fakeClassify(out *sfcli.Output, d *result.Deploy) Verdict {
 
 type nopLog struct{}
 
-func (nopLog) Infof(string, ...any)     {}
-func (nopLog) Debugf(string, ...any)    {}
-func (nopLog) Group(string)             {}
-func (nopLog) EndGroup()                {}
-func (nopLog) Untrusted(string, []byte) {}
+func (nopLog) Infof(string, ...any)             {}
+func (nopLog) Debugf(string, ...any)            {}
+func (nopLog) DebugExcerpt(string, []byte, int) {}
+func (nopLog) Group(string)                     {}
+func (nopLog) EndGroup()                        {}
+func (nopLog) Untrusted(string, []byte)         {}
 
 // fakeClock advances by a minute on every sf call and by the slept time.
 type fakeClock struct {

@@ -138,8 +138,11 @@ func Build(run *result.Run, info RunInfo, steps []Step) []Event {
 	return evs
 }
 
-// Encode renders events as JSON lines, redacted.
+// Encode renders events as JSON lines, redacted: each text is redacted (in
+// place) before it is JSON-escaped, and the encoded line once more as a
+// backstop.
 func Encode(evs []Event, red *redact.Redactor) ([]byte, error) {
+	red.Walk(evs)
 	var b bytes.Buffer
 	for _, e := range evs {
 		line, err := json.Marshal(e)

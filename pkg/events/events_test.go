@@ -102,3 +102,24 @@ func jsonNum(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Go's encoding/json writes "<", ">" and "&" as \u escapes: a secret holding
+// them must be masked before it is encoded, not looked for afterwards.
+func TestEncodeRedactsBeforeEscaping(t *testing.T) {
+	const secret = `tok_Qx7Rk2<Vm9Tz4&Lp3Wn8>Hb6Yc1`
+	r := sampleRun()
+	r.Message = "org said " + secret
+	steps := []Step{{Time: r.Started, Name: "notify.slack", Outcome: "failed", Detail: "post: " + secret}}
+	data, err := Encode(Build(r, info, steps), redact.New(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, frag := range []string{"Qx7Rk2", "Vm9Tz4", "Lp3Wn8", "Hb6Yc1"} {
+		if bytes.Contains(data, []byte(frag)) {
+			t.Errorf("events leak %q:\n%s", frag, data)
+		}
+	}
+	if !bytes.Contains(data, []byte("org said ***")) {
+		t.Errorf("message not masked in place:\n%s", data)
+	}
+}

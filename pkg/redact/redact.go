@@ -7,7 +7,9 @@ package redact
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -88,6 +90,12 @@ func Variants(s string) []string {
 		base64.RawURLEncoding.EncodeToString([]byte(s)),
 		strings.NewReplacer(`\`, `\\`, `"`, `\"`, "/", `\/`).Replace(s),
 	)
+	// JSON as Node's JSON.stringify writes it (sf's documents: "/" kept) and
+	// as Go's encoding/json does ("<", ">", "&" as \u escapes: events.jsonl).
+	if b, err := json.Marshal(s); err == nil {
+		out = append(out, string(b[1:len(b)-1]))
+	}
+	out = append(out, strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
 	return out
 }
 
@@ -121,4 +129,96 @@ func (r *Redactor) Secrets() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return append([]string(nil), r.secrets...)
+}
+
+// Walk redacts, in place, every string reachable from v (a pointer, slice
+// or map): struct fields, slice and array elements, map keys' values,
+// through pointers and interfaces. Types derived from string (categories,
+// statuses) are redacted too; unexported fields are left alone.
+//
+// Sinks escape and cut text; a secret must be masked before either, or an
+// escaped or truncated copy no longer matches. Walking the model once before
+// it is rendered masks every string in it, whatever field it came from.
+func (r *Redactor) Walk(v any) {
+	if r == nil || v == nil {
+		return
+	}
+	r.mu.RLock()
+	rep := r.rep
+	r.mu.RUnlock()
+	if rep == nil {
+		return
+	}
+	walk(reflect.ValueOf(v), rep, map[uintptr]bool{})
+}
+
+func walk(v reflect.Value, rep *strings.Replacer, seen map[uintptr]bool) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			if s := v.String(); s != "" {
+				if clean := rep.Replace(s); clean != s {
+					v.SetString(clean)
+				}
+			}
+		}
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] {
+			return
+		}
+		seen[v.Pointer()] = true
+		walk(v.Elem(), rep, seen)
+	case reflect.Interface:
+		if v.IsNil() {
+			return
+		}
+		e := v.Elem()
+		switch e.Kind() {
+		case reflect.Pointer, reflect.Map, reflect.Slice:
+			walk(e, rep, seen)
+		default:
+			// A value held in an interface cannot be set in place: walk a
+			// copy and store it back.
+			if v.CanSet() {
+				c := reflect.New(e.Type()).Elem()
+				c.Set(e)
+				walk(c, rep, seen)
+				v.Set(c)
+			}
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walk(v.Field(i), rep, seen)
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			// []byte (raw JSON kept in the model) is text too.
+			if v.CanSet() && v.Len() > 0 {
+				if clean := rep.Replace(string(v.Bytes())); clean != string(v.Bytes()) {
+					v.SetBytes([]byte(clean))
+				}
+			}
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			walk(v.Index(i), rep, seen)
+		}
+	case reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walk(v.Index(i), rep, seen)
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		iter := v.MapRange()
+		for iter.Next() {
+			val := reflect.New(iter.Value().Type()).Elem()
+			val.Set(iter.Value())
+			walk(val, rep, seen)
+			v.SetMapIndex(iter.Key(), val)
+		}
+	}
 }

@@ -2,11 +2,14 @@ package sfcli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/org/deploy-guard/pkg/redact"
 )
 
 func readFixture(t *testing.T, name string) []byte {
@@ -131,5 +134,30 @@ func TestParseEnvelopeWarnings(t *testing.T) {
 	}
 	if strings.Join(e.Warnings, "|") != "plain|structured" {
 		t.Errorf("warnings = %q", e.Warnings)
+	}
+}
+
+// Redacting masks what sf echoes before anyone reads it, and decodes the
+// envelope again so that its fields hold the masked text.
+func TestRedactingRunner(t *testing.T) {
+	const secret = `tok_Qx7Rk2*Vm9|Tz4<Lp3&Wn8\Hb6`
+	doc := `{"status":1,"name":"sf:ERR","message":"token ` + strings.ReplaceAll(secret, `\`, `\\`) + ` rejected","exitCode":1}`
+	inner := RunnerFunc(func(ctx context.Context, inv Invocation) (*Output, error) {
+		out := &Output{Stdout: []byte(doc), Stderr: []byte("debug: " + secret), ExitCode: 1}
+		out.Envelope, out.ParseErr = ParseEnvelope(out.Stdout)
+		return out, nil
+	})
+	red := redact.New(secret)
+	out, err := Redacting(inner, red.Bytes).Run(context.Background(), Invocation{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Envelope == nil || out.Envelope.Message != "token *** rejected" {
+		t.Fatalf("envelope = %+v, %v", out.Envelope, out.ParseErr)
+	}
+	for name, b := range map[string][]byte{"stdout": out.Stdout, "stderr": out.Stderr} {
+		if bytes.Contains(b, []byte("Qx7Rk2")) {
+			t.Errorf("%s leaks the secret: %s", name, b)
+		}
 	}
 }

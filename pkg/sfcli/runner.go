@@ -7,6 +7,7 @@
 package sfcli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -61,6 +62,29 @@ type RunnerFunc func(ctx context.Context, inv Invocation) (*Output, error)
 
 // Run calls f.
 func (f RunnerFunc) Run(ctx context.Context, inv Invocation) (*Output, error) { return f(ctx, inv) }
+
+// Redacting wraps r so that every output is redacted before anyone reads
+// it: sf and the org may echo a secret, and whatever is built from the
+// output (messages, reports, cut excerpts, escaped Markdown) would no longer
+// match the secret once it is cut or escaped. The envelope is decoded again
+// from the redacted stdout.
+func Redacting(r Runner, redact func([]byte) []byte) Runner {
+	return RunnerFunc(func(ctx context.Context, inv Invocation) (*Output, error) {
+		out, err := r.Run(ctx, inv)
+		if out == nil {
+			return out, err
+		}
+		stdout := redact(out.Stdout)
+		if !bytes.Equal(stdout, out.Stdout) {
+			out.Stdout = stdout
+			if out.Envelope != nil || out.ParseErr != nil {
+				out.Envelope, out.ParseErr = ParseEnvelope(stdout)
+			}
+		}
+		out.Stderr = redact(out.Stderr)
+		return out, err
+	})
+}
 
 // ErrNotFound means the sf executable is not installed or not on PATH.
 var ErrNotFound = errors.New("the Salesforce CLI (sf) was not found")
