@@ -10,6 +10,18 @@ import (
 // Version is deploy-guard's version, set at build time with -ldflags.
 var Version = "dev"
 
+// maxSkeletons is the test-skeletons input in report.Options' terms, where 0
+// means the default and a negative number none.
+func (a *action) maxSkeletons() int {
+	if a.cfg == nil {
+		return 0
+	}
+	if a.cfg.TestSkeletons == 0 {
+		return -1
+	}
+	return a.cfg.TestSkeletons
+}
+
 // project describes the local project for mapping failures to files.
 func (a *action) project() report.Project {
 	p := report.Project{Root: a.workspace, Dir: a.projectDir}
@@ -27,7 +39,7 @@ func (a *action) threshold() float64 {
 }
 
 func (a *action) reportOptions() report.Options {
-	o := report.Options{Project: a.project(), CoverageThreshold: a.threshold(), Extra: a.sections}
+	o := report.Options{Project: a.project(), CoverageThreshold: a.threshold(), MaxSkeletons: a.maxSkeletons(), Extra: a.sections}
 	g := a.deps.Getenv
 	if g("GITHUB_SERVER_URL") != "" && g("GITHUB_REPOSITORY") != "" && g("GITHUB_RUN_ID") != "" {
 		o.RunURL = g("GITHUB_SERVER_URL") + "/" + g("GITHUB_REPOSITORY") + "/actions/runs/" + g("GITHUB_RUN_ID")

@@ -101,6 +101,9 @@ type Config struct {
 	FoundationTypes   []string
 	QuickFallback     bool
 	CoverageThreshold float64
+	// TestSkeletons caps the failing test classes written for classes
+	// under CoverageThreshold; 0 writes none.
+	TestSkeletons     int
 	ErrorCatalog      string
 	HealthCheckTests  []string
 	RollbackSourceDir string
@@ -299,6 +302,7 @@ func Parse(getenv Getenv) (*Config, error) {
 		FoundationTypes:   p.list(InputFoundationTypes),
 		QuickFallback:     p.boolean(InputQuickFallback),
 		CoverageThreshold: p.number(InputCoverageThreshold, 0, 100),
+		TestSkeletons:     p.integer(InputTestSkeletons, 0, 10000),
 		ErrorCatalog:      p.str(InputErrorCatalog),
 		HealthCheckTests:  p.list(InputHealthCheckTests),
 		RollbackSourceDir: p.str(InputRollbackSourceDir),

@@ -31,6 +31,7 @@ const (
 	InputFoundationTypes   = "foundation-types"
 	InputQuickFallback     = "quick-fallback"
 	InputCoverageThreshold = "coverage-threshold"
+	InputTestSkeletons     = "test-skeletons"
 	InputErrorCatalog      = "error-catalog"
 	InputHealthCheckTests  = "health-check-tests"
 	InputRollbackSourceDir = "rollback-source-dir"
@@ -65,6 +66,7 @@ var Defaults = map[string]string{
 	InputFoundationTypes:   "CustomObject,CustomField",
 	InputQuickFallback:     "false",
 	InputCoverageThreshold: "75",
+	InputTestSkeletons:     "25",
 	InputBreakerThreshold:  "3",
 	InputBreakerWindow:     "5",
 	InputBreakerOverride:   "false",

@@ -30,8 +30,8 @@ func Markdown(r *result.Run, o Options) string {
 // Write writes the report artifacts into dir (created 0755; files 0644):
 // report.md always, junit.xml when tests ran, deploy-guard.sarif always,
 // coverage.json and coverage.cobertura.xml when there is coverage data, and
-// test-skeletons/<Class>CoverageTest.cls(-meta.xml) for classes under the
-// threshold. It returns the action outputs that point at them: "report-path",
+// test-skeletons/<Class>CoverageTest.cls(-meta.xml) for the classes under
+// the threshold that SkeletonClasses picks. It returns the action outputs that point at them: "report-path",
 // "sarif-path", and when written "junit-path" and "coverage-path" (the JSON).
 // It writes what it can and returns the first error. Every file passes
 // through filter (the action's redactor) on its way to disk; nil keeps the
@@ -77,7 +77,7 @@ func Write(dir string, r *result.Run, o Options, toolVersion string, filter func
 	put(FileSARIF, keep(SARIF(r, o.Project, toolVersion)), "sarif-path")
 	put(FileCoverage, keep(CoverageJSON(r, o.CoverageThreshold)), "coverage-path")
 	put(FileCobertura, keep(Cobertura(r, o.Project)), "")
-	sk := TestSkeletons(r, o.Project, o.CoverageThreshold)
+	sk := TestSkeletons(r, o.Project, o.CoverageThreshold, o.MaxSkeletons)
 	names := make([]string, 0, len(sk))
 	for n := range sk {
 		names = append(names, n)

@@ -99,7 +99,7 @@ func TestGolden(t *testing.T) {
 				golden(t, name+".cobertura.xml", c)
 				checkXML(t, c)
 			}
-			sk := TestSkeletons(r, p, 75)
+			sk := TestSkeletons(r, p, 75, 0)
 			skNames := make([]string, 0, len(sk))
 			for n := range sk {
 				skNames = append(skNames, n)
@@ -501,7 +501,7 @@ func TestCoverageOutputs(t *testing.T) {
 }
 
 func TestTestSkeletons(t *testing.T) {
-	sk := TestSkeletons(scenarios()["coverage"], testProject(t), 75)
+	sk := TestSkeletons(scenarios()["coverage"], testProject(t), 75, 0)
 	src := string(sk["TaxCalculatorCoverageTest.cls"])
 	for _, want := range []string{"@isTest", "private class TaxCalculatorCoverageTest", "Assert.fail('Write tests for TaxCalculator lines 3, 5-6, 8 before deploying this class');", "taxFor"} {
 		if !strings.Contains(src, want) {
@@ -668,7 +668,7 @@ func TestFixtures(t *testing.T) {
 			if _, err := CoverageJSON(r, 75); err != nil {
 				t.Error(err)
 			}
-			TestSkeletons(r, p, 75)
+			TestSkeletons(r, p, 75, 0)
 		})
 	}
 	if parsed < 10 {

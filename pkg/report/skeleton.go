@@ -57,24 +57,68 @@ func parseMethods(src string) []apexMethod {
 
 var identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 
-// TestSkeletons returns, for every class or trigger of r under the coverage
-// threshold, a failing Apex test class ("<Name>CoverageTest.cls" plus its
-// -meta.xml) that lists the uncovered lines, grouped by the methods found in
-// the local source when it is readable. Its one test method calls
-// Assert.fail until someone writes real tests: it never passes as is.
-func TestSkeletons(r *result.Run, p Project, threshold float64) map[string][]byte {
+// DefaultMaxSkeletons is how many test skeletons a run writes unless told
+// otherwise: enough for the classes a reviewer will act on, few enough that a
+// large org's long tail does not bury them.
+const DefaultMaxSkeletons = 25
+
+// SkeletonClasses picks the classes and triggers of r under the coverage
+// threshold that get a test skeleton, in the order they matter: those in
+// this deployment first, then the most uncovered lines, then by name. At
+// most limit are picked (0 means DefaultMaxSkeletons, negative none); more is
+// how many others fall under the threshold (coverage.json lists them all).
+func SkeletonClasses(r *result.Run, threshold float64, limit int) (picked []result.ClassCoverage, more int) {
 	if r == nil || r.Deploy == nil {
-		return nil
+		return nil, 0
 	}
 	if threshold <= 0 {
 		threshold = DefaultCoverageThreshold
 	}
+	if limit == 0 {
+		limit = DefaultMaxSkeletons
+	}
+	deployed := map[string]bool{}
+	for _, c := range r.Deploy.Components {
+		if strings.EqualFold(c.Type, "ApexClass") || strings.EqualFold(c.Type, "ApexTrigger") {
+			deployed[strings.ToLower(c.FullName)] = true
+		}
+	}
+	var under []result.ClassCoverage
+	for _, c := range r.Deploy.Coverage {
+		if c.Locations > 0 && c.Percent() < threshold && identRE.MatchString(c.Name) {
+			under = append(under, c)
+		}
+	}
+	sort.SliceStable(under, func(i, j int) bool {
+		di, dj := deployed[strings.ToLower(under[i].Name)], deployed[strings.ToLower(under[j].Name)]
+		if di != dj {
+			return di
+		}
+		if ui, uj := under[i].NotCovered, under[j].NotCovered; ui != uj {
+			return ui > uj
+		}
+		return under[i].Name < under[j].Name
+	})
+	n := min(len(under), max(0, limit))
+	return under[:n], len(under) - n
+}
+
+// TestSkeletons returns, for the classes SkeletonClasses picks (at most
+// limit, with its meaning), a failing Apex test class ("<Name>CoverageTest.cls" plus
+// its -meta.xml) that lists the uncovered lines, grouped by the methods found
+// in the local source when it is readable. Its one test method calls
+// Assert.fail until someone writes real tests: it never passes as is.
+func TestSkeletons(r *result.Run, p Project, threshold float64, limit int) map[string][]byte {
+	if threshold <= 0 {
+		threshold = DefaultCoverageThreshold
+	}
+	picked, _ := SkeletonClasses(r, threshold, limit)
+	if len(picked) == 0 {
+		return nil
+	}
 	api := apiVersion(p)
 	out := map[string][]byte{}
-	for _, c := range sortedCoverage(r.Deploy.Coverage) {
-		if c.Locations <= 0 || c.Percent() >= threshold || !identRE.MatchString(c.Name) {
-			continue
-		}
+	for _, c := range picked {
 		base := c.Name
 		if len(base) > 28 { // Apex names are at most 40 characters
 			base = base[:28]
@@ -97,9 +141,6 @@ func TestSkeletons(r *result.Run, p Project, threshold float64) map[string][]byt
 		}
 		out[testName+".cls"] = skeleton(c, testName, threshold, file, methods)
 		out[testName+".cls-meta.xml"] = []byte(fmt.Sprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ApexClass xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <apiVersion>%s</apiVersion>\n    <status>Active</status>\n</ApexClass>\n", api))
-	}
-	if len(out) == 0 {
-		return nil
 	}
 	return out
 }

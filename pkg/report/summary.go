@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -27,6 +28,9 @@ type Options struct {
 	ArtifactsDir string
 	// MaxBytes caps the output; 0 means DefaultMaxBytes.
 	MaxBytes int
+	// MaxSkeletons caps the test skeletons written (see SkeletonClasses):
+	// 0 means DefaultMaxSkeletons, negative none.
+	MaxSkeletons int
 	// Extra sections (breaker, metrics) are inserted after the timeline.
 	// Their Body is Markdown produced by deploy-guard and is not escaped.
 	Extra []Section
@@ -335,7 +339,7 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 		if s := byClassSection(r, limit); s != nil {
 			secs = append(secs, s)
 		}
-		if s := coverageSection(d, o.CoverageThreshold, limit); s != nil {
+		if s := coverageSection(d, o.CoverageThreshold, limit, skeletonNote(r, o)); s != nil {
 			secs = append(secs, s)
 		}
 	}
@@ -566,7 +570,7 @@ func byClassSection(r *result.Run, limit int) *section {
 	return s
 }
 
-func coverageSection(d *result.Deploy, threshold float64, limit int) *section {
+func coverageSection(d *result.Deploy, threshold float64, limit int, skeletons string) *section {
 	org, ok := d.OrgCoverage()
 	if !ok && len(d.CoverageWarnings) == 0 {
 		return nil
@@ -617,6 +621,7 @@ func coverageSection(d *result.Deploy, threshold float64, limit int) *section {
 		}
 		return under[i].Name < under[j].Name
 	})
+	head.WriteString(skeletons)
 	fmt.Fprintf(&head, "%s below %s:\n\n| Class | Type | Covered | %% | Uncovered lines |\n|---|---|---:|---:|---|\n", plural(len(under), "class", "classes"), pct(threshold))
 	s.head = head.String()
 	for _, c := range under {
@@ -626,6 +631,30 @@ func coverageSection(d *result.Deploy, threshold float64, limit int) *section {
 		s.push(fmt.Sprintf("| %s | %s | %d/%d | %s | %s |\n", code(actions.Truncate(c.Name, 300), true), mdMax(c.Type, 50), c.Covered(), c.Locations, pct(c.Percent()), lineRanges(c.UncoveredLines, 12)))
 	}
 	return s
+}
+
+// skeletonNote says which classes under the threshold got a test skeleton
+// and how many did not, or nothing when none is under it.
+func skeletonNote(r *result.Run, o Options) string {
+	picked, more := SkeletonClasses(r, o.CoverageThreshold, o.MaxSkeletons)
+	if len(picked)+more == 0 {
+		return ""
+	}
+	where := "the artifacts"
+	if o.ArtifactsDir != "" {
+		where = code(path.Join(o.ArtifactsDir, DirSkeletons)+"/", false)
+	}
+	var b strings.Builder
+	if len(picked) > 0 {
+		fmt.Fprintf(&b, "Failing test skeletons for %s are in %s (classes in this deployment first, then the most uncovered lines).", plural(len(picked), "class", "classes"), where)
+	}
+	if more > 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s under the threshold got no skeleton (the `test-skeletons` input sets how many are written); coverage.json lists every class.", plural(more, "more class", "more classes"))
+	}
+	return b.String() + "\n\n"
 }
 
 // categories returns the failure categories present in r, by priority.

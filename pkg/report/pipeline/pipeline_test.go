@@ -1,12 +1,10 @@
-// Package pipeline measures deploy-guard's whole failure analysis on a very
-// large deployment result: parse the sf JSON document, classify every item
-// with the catalog, render annotations, the step summary, JUnit, SARIF and
-// coverage. It holds only benchmarks and the test that checks their input.
 package pipeline
 
+// The benchmarks here measure the action's whole failure analysis in one
+// process: parse the sf JSON document, classify every item with the catalog,
+// render annotations, the step summary, JUnit, SARIF and coverage.
+
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,67 +16,6 @@ import (
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/sfcli"
 )
-
-// bigResult writes an sf --json envelope of a failed deployment with 20,000
-// components (500 failed), 10,000 tests (1,000 failed) and coverage for
-// 3,000 classes, in the shape the CLI prints (about 50 MB).
-func bigResult() []byte {
-	var b bytes.Buffer
-	b.Grow(56 << 20)
-	b.WriteString(`{"status":1,"result":{"id":"0Af000000000001AAA","status":"Failed","done":true,"success":false,"checkOnly":false,` +
-		`"numberComponentsTotal":20000,"numberComponentsDeployed":19500,"numberComponentErrors":500,"numberTestsTotal":10000,"numberTestsCompleted":9000,"numberTestErrors":1000,"details":{"componentFailures":[`)
-	problems := []string{"Variable does not exist: amount", "Invalid type: RegionRates", "In field: Status__c - no CustomField named Invoice__c.Status__c found", "Duplicate value found: duplicates value on record with id: 0010000000abcde"}
-	for i := range 500 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"changed":false,"columnNumber":%d,"componentType":"ApexClass","created":false,"createdDate":"2026-11-20T10:00:00.000Z","deleted":false,"fileName":"classes/Svc%05d.cls","fullName":"Svc%05d","lineNumber":%d,"problem":%q,"problemType":"Error","success":false}`,
-			5+i%30, i*40, i*40, 10+i%200, problems[i%len(problems)])
-	}
-	b.WriteString(`],"componentSuccesses":[`)
-	for i := range 19500 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"changed":true,"componentType":"ApexClass","created":false,"createdDate":"2026-11-20T10:00:00.000Z","deleted":false,"fileName":"classes/Ok%05d.cls","fullName":"Ok%05d","id":"01p00000000%05dAAA","success":true}`, i, i, i)
-	}
-	b.WriteString(`],"runTestResult":{"numFailures":1000,"numTestsRun":10000,"totalTime":812345.0,"failures":[`)
-	msgs := []string{"System.AssertException: Assertion Failed: Expected: 7, Actual: 7.25", "System.LimitException: Too many SOQL queries: 101",
-		"System.DmlException: Insert failed. First exception on row 0; first error: UNABLE_TO_LOCK_ROW, unable to obtain exclusive access to this record: []",
-		"System.NullPointerException: Attempt to de-reference a null object"}
-	for i := range 1000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":"01p00000000%05dAAA","message":%q,"methodName":"m%d","name":"Test%04d","namespace":null,"packageName":"Test%04d","stackTrace":"Class.Svc%05d.run: line 33, column 1\nClass.Test%04d.m%d: line %d, column 1","time":%d,"type":"Class"}`,
-			i, msgs[i%len(msgs)], i%10, i, i, i, i, i%10, 10+i%90, 100+i)
-	}
-	b.WriteString(`],"successes":[`)
-	for i := range 9000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, `{"id":"01p00000001%05dAAA","methodName":"ok%d","name":"Pass%04d","namespace":null,"time":%d}`, i, i%9, i/9, 50+i%400)
-	}
-	b.WriteString(`],"codeCoverage":[`)
-	for i := range 3000 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		lines := 400 + i%800
-		notCovered := (i * 37) % (lines * 3 / 4)
-		fmt.Fprintf(&b, `{"id":"01p00000002%05dAAA","locationsNotCovered":[`, i)
-		for l := range notCovered {
-			if l > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `{"column":0,"line":%d,"numExecutions":0,"time":-1}`, 2+l*2)
-		}
-		fmt.Fprintf(&b, `],"name":"Svc%05d","namespace":null,"numLocations":%d,"numLocationsNotCovered":%d,"type":"Class"}`, i, lines, notCovered)
-	}
-	b.WriteString(`],"codeCoverageWarnings":[{"id":"01p000000000001AAA","message":"Average test coverage across all Apex Classes and Triggers is 61%, at least 75% test coverage is required.","name":null,"namespace":null}]}}},"warnings":[]}`)
-	return b.Bytes()
-}
 
 // analyse is the action's whole path from sf's stdout to the reports.
 func analyse(raw []byte, c *classify.Classifier, o report.Options) (int, error) {
@@ -121,7 +58,7 @@ func TestBigResultShape(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 50 MB document")
 	}
-	raw := bigResult()
+	raw := BigResult(1)
 	if mb := len(raw) >> 20; mb < 45 || mb > 60 {
 		t.Fatalf("document is %d MB, want about 50", mb)
 	}
@@ -157,7 +94,7 @@ func TestBigResultShape(t *testing.T) {
 
 // BenchmarkAnalyse50MB: parse + classify + render of the 50 MB document.
 func BenchmarkAnalyse50MB(b *testing.B) {
-	raw := bigResult()
+	raw := BigResult(1)
 	c, o := classify.Default(), options(b)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
@@ -186,7 +123,7 @@ func BenchmarkSeedJQ50MB(b *testing.B) {
 		b.Skip("jq not installed")
 	}
 	file := filepath.Join(b.TempDir(), "result.json")
-	raw := bigResult()
+	raw := BigResult(1)
 	if err := os.WriteFile(file, raw, 0o644); err != nil {
 		b.Fatal(err)
 	}

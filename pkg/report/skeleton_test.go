@@ -1,0 +1,88 @@
+package report
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// cov is a class with n lines of which uncovered are not covered.
+func cov(name string, n, uncovered int) result.ClassCoverage {
+	c := result.ClassCoverage{Name: name, Type: "Class", Locations: n, NotCovered: uncovered}
+	for l := range uncovered {
+		c.UncoveredLines = append(c.UncoveredLines, l+1)
+	}
+	return c
+}
+
+func TestSkeletonClasses(t *testing.T) {
+	run := &result.Run{Deploy: &result.Deploy{
+		Components: []result.Component{{Type: "ApexClass", FullName: "Deployed"}, {Type: "ApexTrigger", FullName: "deployedtrigger"}, {Type: "CustomObject", FullName: "Huge"}},
+		Coverage: []result.ClassCoverage{
+			cov("Huge", 1000, 900),        // most uncovered lines, not deployed
+			cov("Deployed", 10, 5),        // in this deployment: first
+			cov("DeployedTrigger", 10, 3), // in this deployment (any case)
+			cov("Medium", 100, 60),        //
+			cov("Tie_B", 100, 60),         // same count as Medium: by name
+			cov("Covered", 100, 10),       // 90%: above the threshold
+			cov("Empty", 0, 0),            // no lines: nothing to cover
+			cov("bad name!", 100, 100),    // not an Apex identifier
+		},
+	}}
+	for _, tc := range []struct {
+		name  string
+		limit int
+		want  []string
+		more  int
+	}{
+		{"default cap keeps all five", 0, []string{"Deployed", "DeployedTrigger", "Huge", "Medium", "Tie_B"}, 0},
+		{"cap of three", 3, []string{"Deployed", "DeployedTrigger", "Huge"}, 2},
+		{"cap of one", 1, []string{"Deployed"}, 4},
+		{"negative writes none", -1, nil, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			picked, more := SkeletonClasses(run, 75, tc.limit)
+			var got []string
+			for _, c := range picked {
+				got = append(got, c.Name)
+			}
+			if !reflect.DeepEqual(got, tc.want) || more != tc.more {
+				t.Errorf("picked %v, %d more; want %v, %d more", got, more, tc.want, tc.more)
+			}
+		})
+	}
+}
+
+// A large org's long tail of uncovered classes yields at most the default
+// number of skeletons, and the summary says how many more there are.
+func TestSkeletonsCappedInLargeOrg(t *testing.T) {
+	d := &result.Deploy{Status: "Failed"}
+	for i := range 2100 {
+		d.Coverage = append(d.Coverage, cov(fmt.Sprintf("Svc%04d", i), 100, 50+i%40))
+	}
+	run := &result.Run{Status: result.StatusFailed, Category: result.CategoryCoverage, Deploy: d}
+	sk := TestSkeletons(run, Project{}, 75, 0)
+	if len(sk) != 2*DefaultMaxSkeletons {
+		t.Fatalf("%d skeleton files, want %d (a class and its meta file each)", len(sk), 2*DefaultMaxSkeletons)
+	}
+	// The most uncovered (89 lines: i%40 == 39) come first.
+	if _, ok := sk["Svc0039CoverageTest.cls"]; !ok {
+		t.Errorf("the class with the most uncovered lines has no skeleton")
+	}
+	note := skeletonNote(run, Options{CoverageThreshold: 75, ArtifactsDir: "out"})
+	for _, want := range []string{"25 classes are in `out/test-skeletons/`", "2075 more classes under the threshold got no skeleton", "coverage.json lists every class"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q lacks %q", note, want)
+		}
+	}
+	cj, err := CoverageJSON(run, 75)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(cj), `"Svc`); n < 2100 {
+		t.Errorf("coverage.json names %d classes, want all 2100", n)
+	}
+}
