@@ -234,7 +234,7 @@ func (c *Classifier) Deploy(d *result.Deploy) Verdict {
 	for i := range d.ComponentFailures {
 		f := &d.ComponentFailures[i]
 		c.Component(f)
-		if strings.EqualFold(f.ProblemType, "Warning") {
+		if f.IsWarning() {
 			continue
 		}
 		t.components++

@@ -46,28 +46,6 @@ func Fingerprint(workflow string, cat result.Category, topFailure string) string
 	return hex.EncodeToString(sum[:8])
 }
 
-// TopFailure names the most telling failure of r: the first failed
-// component ("ApexClass Foo"), else the first failed test, else the
-// diagnosis pattern. Line numbers and messages are left out so that the same
-// breakage keeps the same fingerprint while it is being fixed.
-func TopFailure(r *result.Run) string {
-	if d := r.Deploy; d != nil {
-		for _, f := range d.ComponentFailures {
-			if f.ProblemType == "Warning" {
-				continue
-			}
-			return strings.TrimSpace(f.Type + " " + f.FullName)
-		}
-		for _, t := range d.TestFailures {
-			return t.FullName()
-		}
-	}
-	if r.Error != nil && r.Error.PatternID != "" {
-		return r.Error.PatternID
-	}
-	return ""
-}
-
 // FilePostMortem opens the post-mortem issue, or comments on the open issue
 // that carries the same fingerprint. It makes at most one POST /issues. The
 // title, body and comment pass through the client's redactor.
@@ -197,7 +175,7 @@ func truncRunes(s string, n int) string {
 // mentions, no table breaks).
 func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 	wf := env.WorkflowName()
-	fp := Fingerprint(firstNonEmpty(env.WorkflowPath(), wf), r.Category, TopFailure(r))
+	fp := Fingerprint(firstNonEmpty(env.WorkflowPath(), wf), r.Category, r.TopFailure())
 	cell := func(s string) string { return mdText(red.String(s)) }
 	runURL := red.String(env.RunURL())
 
@@ -268,12 +246,12 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(f.Type), cell(f.FullName), cell(loc), cell(truncRunes(f.Problem, 500)))
 		}
 	}
-	if d := r.Deploy; d != nil && len(d.TestFailures) > 0 {
-		fmt.Fprintf(&b, "\n### Failed tests (%d)\n\n", len(d.TestFailures))
+	if failed := r.HardTestFailures(); len(failed) > 0 {
+		fmt.Fprintf(&b, "\n### Failed tests (%d)\n\n", len(failed))
 		b.WriteString("| Test | Message |\n|---|---|\n")
-		for i, t := range d.TestFailures {
+		for i, t := range failed {
 			if i == 50 {
-				fmt.Fprintf(&b, "\n…and %d more.\n", len(d.TestFailures)-50)
+				fmt.Fprintf(&b, "\n…and %d more.\n", len(failed)-50)
 				break
 			}
 			fmt.Fprintf(&b, "| %s | %s |\n", cell(t.FullName()), cell(truncRunes(t.Message, 500)))

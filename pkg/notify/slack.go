@@ -75,31 +75,21 @@ func MessageFor(r *result.Run, env ghapi.Env, postMortemURL string) Message {
 		PostMortemURL: postMortemURL,
 		Attempts:      r.DeploymentAttempts(),
 	}
-	if d := r.Deploy; d != nil {
-		var errs []result.ComponentFailure
-		for _, f := range d.ComponentFailures {
-			if f.ProblemType != "Warning" {
-				errs = append(errs, f)
-			}
+	if errs := r.ComponentErrors(); len(errs) > 0 {
+		f := errs[0]
+		name := strings.TrimSpace(f.Type + " " + f.FullName)
+		if f.Line > 0 {
+			name += fmt.Sprintf(" (line %d)", f.Line)
 		}
-		if len(errs) > 0 {
-			f := errs[0]
-			name := strings.TrimSpace(f.Type + " " + f.FullName)
-			if f.Line > 0 {
-				name += fmt.Sprintf(" (line %d)", f.Line)
-			}
-			if f.Problem != "" {
-				name += ": " + f.Problem
-			}
-			if len(errs) > 1 {
-				name += fmt.Sprintf(" (+%d more)", len(errs)-1)
-			}
-			m.FailedComponent = name
+		if f.Problem != "" {
+			name += ": " + f.Problem
 		}
-		for _, t := range d.TestFailures {
-			m.FailedTests = append(m.FailedTests, t.FullName())
+		if len(errs) > 1 {
+			name += fmt.Sprintf(" (+%d more)", len(errs)-1)
 		}
+		m.FailedComponent = name
 	}
+	m.FailedTests = r.FailedTestNames()
 	if m.Category == string(result.CategoryNone) {
 		m.Category = ""
 	}

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 )
 
 // MaxPerLevel is the runner's cap on annotations of one level per step.
-const MaxPerLevel = 10
+const MaxPerLevel = actions.MaxPerLevel
 
 // DefaultCoverageThreshold is used when a threshold of 0 is given.
 const DefaultCoverageThreshold = 75
@@ -20,20 +19,22 @@ const DefaultCoverageThreshold = 75
 // maxTitle bounds an annotation title; the full text is in the message.
 const maxTitle = 200
 
-type candidate struct {
-	a      actions.Annotation
-	prio   int
-	order  int
-	hasLoc bool
+// Annotations returns the annotations for r as the runner shows them: at
+// most MaxPerLevel of each level, the most important first, and one notice
+// counting what was left out (see actions.Collector).
+func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotation {
+	var c actions.Collector
+	c.AddRanked(RankedAnnotations(r, p, threshold)...)
+	return c.Annotations()
 }
 
-// Annotations returns the annotations for r, at most MaxPerLevel of each
-// level. Failed deployments get errors for component failures, failed tests
-// and deploy-level errors, and warnings for flaky tests, coverage warnings and
-// classes under threshold (percent). When items had to be dropped, one notice
-// says how many and points at the step summary. Successful runs get at most
-// one notice (recovery after retries, flaky tests).
-func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotation {
+// RankedAnnotations returns every annotation for r, ranked by the priority
+// of its failure category, for a collector to cap. Failed deployments get
+// errors for component failures, failed tests and deploy-level errors, and
+// warnings for component warnings, flaky tests, coverage warnings and
+// classes under threshold (percent). Successful runs get at most one notice
+// (recovery after retries, flaky tests).
+func RankedAnnotations(r *result.Run, p Project, threshold float64) []actions.Ranked {
 	if r == nil {
 		return nil
 	}
@@ -42,23 +43,22 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 	}
 	if r.Status.OK() {
 		if n, ok := successNotice(r); ok {
-			return []actions.Annotation{n}
+			return []actions.Ranked{{Annotation: n}}
 		}
 		return nil
 	}
-	var cands []candidate
+	var cands []actions.Ranked
 	add := func(a actions.Annotation, cat result.Category) {
 		a.Title = oneLine(a.Title, maxTitle)
-		cands = append(cands, candidate{a: a, prio: cat.Priority(), order: len(cands), hasLoc: a.File != "" && a.Line > 0})
+		cands = append(cands, actions.Ranked{Annotation: a, Rank: cat.Priority()})
 	}
 	if r.Error != nil || r.Deploy == nil {
 		add(runError(r), runCategory(r))
 	}
-	flaky := flakySet(r)
 	if d := r.Deploy; d != nil {
 		for _, c := range d.ComponentFailures {
 			a := actions.Annotation{Level: actions.LevelError, File: p.File(c)}
-			if strings.EqualFold(c.ProblemType, "Warning") {
+			if c.IsWarning() {
 				a.Level = actions.LevelWarning
 			}
 			if a.File != "" {
@@ -69,7 +69,7 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 			if a.File == "" && c.FileName != "" {
 				a.Message = c.FileName + ": " + a.Message
 			}
-			add(a, cat(c.Category, result.CategoryMetadata))
+			add(a, c.Category.Or(result.CategoryMetadata))
 		}
 		for _, t := range d.TestFailures {
 			file, line := p.testLocation(t)
@@ -78,7 +78,7 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 			if t.StackTrace != "" {
 				msg += "\n" + t.StackTrace
 			}
-			if flaky[t.FullName()] {
+			if r.IsFlaky(t.FullName()) {
 				a.Level = actions.LevelWarning
 				a.Title = "Flaky test " + t.FullName() + ": failed, then passed when re-run alone"
 				a.Message = "This test failed in the deployment and passed when re-run alone; fix its dependence on data, order or timing.\n" + msg
@@ -87,7 +87,7 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 			}
 			a.Title = t.FullName() + " failed: " + t.Message
 			a.Message = withDiagnosis(msg, t.Diagnosis)
-			add(a, cat(t.Category, result.CategoryTest))
+			add(a, t.Category.Or(result.CategoryTest))
 		}
 		// Flaky tests the deploy result no longer lists.
 		listed := map[string]bool{}
@@ -121,7 +121,7 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 				}
 			}
 			a.Message = withDiagnosis(w.Message, w.Diagnosis)
-			add(a, cat(w.Category, result.CategoryCoverage))
+			add(a, w.Category.Or(result.CategoryCoverage))
 		}
 		for _, c := range d.Coverage {
 			if c.Locations <= 0 || c.Percent() >= threshold || warned[strings.ToLower(c.Name)] {
@@ -138,7 +138,7 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 	}
 	hasError := false
 	for _, c := range cands {
-		if c.a.Level == actions.LevelError {
+		if c.Level == actions.LevelError {
 			hasError = true
 			break
 		}
@@ -146,51 +146,7 @@ func Annotations(r *result.Run, p Project, threshold float64) []actions.Annotati
 	if !hasError {
 		add(runError(r), runCategory(r))
 	}
-	return capAnnotations(cands)
-}
-
-// capAnnotations keeps the most useful MaxPerLevel annotations of each level
-// and adds one notice for what was dropped.
-func capAnnotations(cands []candidate) []actions.Annotation {
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if a.prio != b.prio {
-			return a.prio < b.prio
-		}
-		if a.hasLoc != b.hasLoc {
-			return a.hasLoc
-		}
-		return a.order < b.order
-	})
-	count := map[actions.Level]int{}
-	var kept []candidate
-	dropped := 0
-	for _, c := range cands {
-		limit := MaxPerLevel
-		if c.a.Level == actions.LevelNotice {
-			limit = MaxPerLevel - 1 // room for the overflow notice
-		}
-		if count[c.a.Level] >= limit {
-			dropped++
-			continue
-		}
-		count[c.a.Level]++
-		kept = append(kept, c)
-	}
-	// Emit in level order, errors first, each in the chosen order.
-	var out []actions.Annotation
-	for _, lv := range []actions.Level{actions.LevelError, actions.LevelWarning, actions.LevelNotice} {
-		for _, c := range kept {
-			if c.a.Level == lv {
-				out = append(out, c.a)
-			}
-		}
-	}
-	if dropped > 0 {
-		out = append(out, actions.Annotation{Level: actions.LevelNotice, Title: "deploy-guard: more failures",
-			Message: fmt.Sprintf("%d more failures are listed in the step summary (the runner shows only %d per type)", dropped, MaxPerLevel)})
-	}
-	return out
+	return cands
 }
 
 func successNotice(r *result.Run) (actions.Annotation, bool) {
@@ -245,13 +201,6 @@ func runError(r *result.Run) actions.Annotation {
 	return actions.Annotation{Level: actions.LevelError, Title: fmt.Sprintf("deploy-guard %s (%s): %s", r.Status, c, r.Message), Message: withDiagnosis(msg, d)}
 }
 
-func cat(c, def result.Category) result.Category {
-	if c == "" || c == result.CategoryNone {
-		return def
-	}
-	return c
-}
-
 func componentName(c result.ComponentFailure) string {
 	n := c.FullName
 	if n == "" {
@@ -275,14 +224,6 @@ func withDiagnosis(text string, d result.Diagnosis) string {
 		}
 	}
 	return b.String()
-}
-
-func flakySet(r *result.Run) map[string]bool {
-	m := map[string]bool{}
-	for _, n := range r.FlakyTests {
-		m[n] = true
-	}
-	return m
 }
 
 // oneLine returns the first line of s, trimmed and cut to n bytes.

@@ -66,7 +66,6 @@ func JUnit(r *result.Run) ([]byte, error) {
 		return nil, nil
 	}
 	d := r.Deploy
-	flaky := flakySet(r)
 	suites := map[string]*junitSuite{}
 	times := map[string]float64{}
 	var order []string
@@ -88,7 +87,7 @@ func JUnit(r *result.Run) ([]byte, error) {
 	for _, t := range d.TestFailures {
 		s := suite(t.Namespace, t.Class)
 		tc := junitTestCase{Name: t.Method, Classname: s.Name, Time: seconds(t.TimeMS)}
-		if flaky[t.FullName()] {
+		if r.IsFlaky(t.FullName()) {
 			tc.Properties = &junitProps{Props: []junitProp{{Name: "flaky", Value: "true"}}}
 			tc.SystemOut = "Flaky: failed in the deployment, passed when re-run alone.\nFirst failure: " + xmlSafe(t.Message) + "\n" + xmlSafe(t.StackTrace)
 		} else {

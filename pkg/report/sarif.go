@@ -91,7 +91,7 @@ func SARIF(r *result.Run, p Project, toolVersion string) ([]byte, error) {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "deploy-guard", InformationURI: InformationURI, Version: toolVersion, Rules: []sarifRule{}}}, Results: []sarifResult{}}
 	ruleIdx := map[string]int{}
 	rule := func(d result.Diagnosis, def result.Category) (string, int) {
-		c := cat(d.Category, def)
+		c := d.Category.Or(def)
 		id := "deploy-guard/" + string(c)
 		if d.PatternID != "" {
 			id = d.PatternID
@@ -142,7 +142,7 @@ func SARIF(r *result.Run, p Project, toolVersion string) ([]byte, error) {
 	if r != nil && r.Deploy != nil {
 		for _, c := range r.Deploy.ComponentFailures {
 			level := "error"
-			if strings.EqualFold(c.ProblemType, "Warning") {
+			if c.IsWarning() {
 				level = "warning"
 			}
 			id, idx := rule(c.Diagnosis, result.CategoryMetadata)
@@ -158,11 +158,7 @@ func SARIF(r *result.Run, p Project, toolVersion string) ([]byte, error) {
 			}
 			run.Results = append(run.Results, sarifResult{RuleID: id, RuleIndex: idx, Level: level, Message: sarifText{Text: msg}, Locations: loc(file, line, col)})
 		}
-		flaky := flakySet(r)
-		for _, t := range r.Deploy.TestFailures {
-			if flaky[t.FullName()] {
-				continue
-			}
+		for _, t := range r.HardTestFailures() {
 			id, idx := rule(t.Diagnosis, result.CategoryTest)
 			file, line := p.testLocation(t)
 			msg := "Test " + t.FullName() + " failed: " + withDiagnosis(t.Message, t.Diagnosis)

@@ -406,7 +406,7 @@ func componentSections(d *result.Deploy, p Project, limit int) []*section {
 	}
 	groups := map[result.Category][]result.ComponentFailure{}
 	for _, c := range d.ComponentFailures {
-		k := cat(c.Category, result.CategoryMetadata)
+		k := c.Category.Or(result.CategoryMetadata)
 		groups[k] = append(groups[k], c)
 	}
 	keys := make([]result.Category, 0, len(groups))
@@ -436,7 +436,7 @@ func componentSections(d *result.Deploy, p Project, limit int) []*section {
 			if c.Type != "" {
 				name += " (" + mdMax(c.Type, 100) + ")"
 			}
-			if strings.EqualFold(c.ProblemType, "Warning") {
+			if c.IsWarning() {
 				name += " ⚠️"
 			}
 			loc := ""
@@ -466,14 +466,7 @@ func componentSections(d *result.Deploy, p Project, limit int) []*section {
 }
 
 func testSection(r *result.Run, p Project, limit int) *section {
-	d := r.Deploy
-	flaky := flakySet(r)
-	var failed []result.TestFailure
-	for _, t := range d.TestFailures {
-		if !flaky[t.FullName()] {
-			failed = append(failed, t)
-		}
-	}
+	failed := r.HardTestFailures()
 	if len(failed) == 0 {
 		return nil
 	}
@@ -536,10 +529,9 @@ func byClassSection(r *result.Run, limit int) *section {
 		}
 		return rows[n]
 	}
-	flaky := flakySet(r)
 	for _, t := range d.TestFailures {
 		rw := get(t.Namespace, t.Class)
-		if flaky[t.FullName()] {
+		if r.IsFlaky(t.FullName()) {
 			rw.flaky++
 		} else {
 			rw.failed++
@@ -657,45 +649,8 @@ func skeletonNote(r *result.Run, o Options) string {
 	return b.String() + "\n\n"
 }
 
-// categories returns the failure categories present in r, by priority.
-func categories(r *result.Run) []result.Category {
-	seen := map[result.Category]bool{}
-	addC := func(c result.Category) {
-		if c != "" && c != result.CategoryNone {
-			seen[c] = true
-		}
-	}
-	if !r.Status.OK() {
-		addC(r.Category)
-	}
-	if r.Error != nil {
-		addC(r.Error.Category)
-	}
-	if d := r.Deploy; d != nil && !r.Status.OK() {
-		for _, c := range d.ComponentFailures {
-			addC(cat(c.Category, result.CategoryMetadata))
-		}
-		flaky := flakySet(r)
-		for _, t := range d.TestFailures {
-			if !flaky[t.FullName()] {
-				addC(cat(t.Category, result.CategoryTest))
-			}
-		}
-		for _, w := range d.CoverageWarnings {
-			addC(cat(w.Category, result.CategoryCoverage))
-		}
-	}
-	var out []result.Category
-	for _, c := range result.Categories {
-		if seen[c] {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func playbookSection(r *result.Run, p Project) *section {
-	cats := categories(r)
+	cats := r.FailureCategories()
 	if len(cats) == 0 {
 		return nil
 	}
@@ -706,11 +661,10 @@ func playbookSection(r *result.Run, p Project) *section {
 	}
 	var tests []string
 	if r.Deploy != nil {
-		flaky := flakySet(r)
 		seen := map[string]bool{}
-		for _, t := range r.Deploy.TestFailures {
+		for _, t := range r.HardTestFailures() {
 			n := t.FullName()
-			if flaky[n] || seen[n] || safeToken(n, "") == "" {
+			if seen[n] || safeToken(n, "") == "" {
 				continue
 			}
 			seen[n] = true
