@@ -92,10 +92,10 @@ func (r BreakerResult) Annotation() string {
 	return "Circuit breaker open: " + r.Reason + ". Deployment blocked; re-run the job or set circuit-breaker-override: true to deploy deliberately."
 }
 
-// BreakerMarkdown renders the breaker's step-summary section.
+// BreakerMarkdown renders the body of the breaker's step-summary section;
+// the summary gives it its heading.
 func BreakerMarkdown(r BreakerResult) string {
 	var b strings.Builder
-	b.WriteString("### Circuit breaker\n\n")
 	switch {
 	case r.Disabled:
 		b.WriteString("Disabled.\n")

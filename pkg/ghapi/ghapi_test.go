@@ -137,6 +137,9 @@ func TestBreaker(t *testing.T) {
 				t.Errorf("%d requests without the Authorization header", f.authBad)
 			}
 			md := BreakerMarkdown(got)
+			if strings.HasPrefix(md, "#") {
+				t.Errorf("markdown starts with a heading; the summary adds it:\n%s", md)
+			}
 			if tt.open && (!strings.Contains(md, "Open") || !strings.Contains(md, "https://github.example/acme/app/actions/runs/")) {
 				t.Errorf("markdown lacks links:\n%s", md)
 			}

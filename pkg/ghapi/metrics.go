@@ -202,10 +202,10 @@ func (c *Client) HistoryMetrics(ctx context.Context, n int) (m Metrics, warning 
 	return ComputeMetrics(runs), "", true
 }
 
-// MetricsMarkdown renders the metrics as a step-summary section.
+// MetricsMarkdown renders the body of the metrics' step-summary section;
+// the summary gives it its heading.
 func MetricsMarkdown(m Metrics) string {
 	var b strings.Builder
-	b.WriteString("### Deployment metrics\n\n")
 	if m.Deployments == 0 {
 		if m.Runs == 0 {
 			b.WriteString("No completed runs of this workflow on this branch yet.\n")

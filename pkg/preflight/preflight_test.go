@@ -210,8 +210,11 @@ func TestMarkdownListsAllAndEscapes(t *testing.T) {
 		{Severity: SeverityWarning, Check: CheckSOQLLoop, File: "c/A.cls", Line: 9, Col: 5, Message: "SOQL query inside a loop"},
 	}}
 	md := Markdown(r)
+	if strings.HasPrefix(md, "#") {
+		t.Errorf("Markdown starts with a heading; the summary adds it:\n%s", md)
+	}
 	for _, s := range []string{
-		"### Preflight", "3 files checked", "2 errors, 1 warning", "failure category `metadata`",
+		"3 files checked", "2 errors, 1 warning", "failure category `metadata`",
 		`a/x\_y.field-meta.xml:2:3: element &lt;b&gt; closed by &lt;/c&gt; \[click\](http://evil) &#64;team`,
 		"a/z.xml:1:1: file is empty", "#### Warnings", "c/A.cls:9:5: SOQL query inside a loop",
 	} {

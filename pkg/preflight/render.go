@@ -38,11 +38,11 @@ func Annotations(r *Report, max int) []actions.Annotation {
 	return out
 }
 
-// Markdown renders a step-summary section that lists every finding, errors
-// first. Text that comes from files is escaped.
+// Markdown renders the body of a step-summary section that lists every
+// finding, errors first; the summary gives it its heading. Text that comes
+// from files is escaped.
 func Markdown(r *Report) string {
 	var b strings.Builder
-	b.WriteString("### Preflight\n\n")
 	errs, warns := r.Errors(), r.Warnings()
 	fmt.Fprintf(&b, "%d files checked in %s: %s, %s.\n", r.Files, roundDuration(r.Duration), plural(len(errs), "error"), plural(len(warns), "warning"))
 	if len(errs) > 0 {
