@@ -63,10 +63,9 @@ func Run(ctx context.Context, deps Deps) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.EndGroup()
-			a.run.Status, a.run.Category = result.StatusFailed, result.CategoryUnknown
-			a.run.Message = fmt.Sprintf("deploy-guard failed unexpectedly: %v", p)
 			a.log.Debugf("panic: %v\n%s", p, debug.Stack())
-			a.exit = ExitInternal
+			a.exit = a.stop(outcome{end: &ending{code: ExitInternal, status: result.StatusFailed, category: result.CategoryUnknown,
+				message: fmt.Sprintf("deploy-guard failed unexpectedly: %v", p)}})
 		}
 		code = a.finish()
 	}()
@@ -101,12 +100,13 @@ type action struct {
 	sfproject *sfproject.Project
 
 	// sections are report sections from steps other than the deployment
-	// (preflight, circuit breaker, metrics); extraAnnotations their findings.
-	// stoppedEarly is set when one of those steps ended the run: its own
-	// annotations then say why, and the run-level one would repeat them.
-	sections         []report.Section
-	extraAnnotations []actions.Annotation
-	stoppedEarly     bool
+	// (preflight, circuit breaker, metrics). notes buffers every annotation
+	// until the end, when it caps and writes them. explained is set when a
+	// step ended the run with annotations that say why: the run-level one
+	// would repeat them. apply (outcome.go) is the one writer of all three.
+	sections  []report.Section
+	notes     actions.Collector
+	explained bool
 
 	// gh talks to the GitHub API (nil without github-token); ghEnv holds the
 	// run's identifiers; metrics the workflow's history, when read.
@@ -155,50 +155,49 @@ func (a *action) execute(ctx context.Context) int {
 		a.run.Mode = string(cfg.Mode)
 	}
 	if err != nil {
-		return a.configError("invalid inputs", err)
+		return a.stop(configError("invalid inputs", err))
 	}
 	a.log.Debugf("inputs: mode=%s auth=%s test-level=%q wait=%s max-attempts=%d retry=%s..%s retry-on=%s budget=%s fallback=%s",
 		cfg.Mode, cfg.Auth.Method, cfg.TestLevel, cfg.Wait, cfg.MaxAttempts, cfg.RetryDelay, cfg.MaxRetryDelay, cfg.RetryOn, cfg.TimeBudget, cfg.Fallback)
 	if err := a.resolvePaths(); err != nil {
-		return a.configError("invalid paths", err)
+		return a.stop(configError("invalid paths", err))
 	}
 	if err := a.loadCatalog(); err != nil {
-		return a.configError("invalid error catalog", err)
+		return a.stop(configError("invalid error catalog", err))
 	}
 	if err := a.loadProject(); err != nil {
-		return a.configError("invalid project", err)
+		return a.stop(configError("invalid project", err))
 	}
-	if code := a.preflight(ctx); code != ExitOK {
+	if code, ended := a.apply(a.preflight(ctx)); ended {
 		return code
 	}
 	// The history shares the breaker's read of recent runs; the metrics are
 	// reported whether or not the breaker stops the run.
-	code := a.checkBreaker(ctx)
-	a.history(ctx)
-	if code != ExitOK {
+	breaker := a.checkBreaker(ctx)
+	metrics := a.history(ctx)
+	if code, ended := a.apply(breaker, metrics); ended {
 		return code
 	}
 	env, err := a.childEnv()
 	if err != nil {
-		return a.configError("preparing the sf environment", err)
+		return a.stop(configError("preparing the sf environment", err))
 	}
 	runner := a.newRunner(env)
-	org, code := a.login(ctx, runner)
-	if code != ExitOK {
+	org, login := a.login(ctx, runner)
+	if code, ended := a.apply(login); ended {
 		return code
 	}
 	a.run.TargetOrg = org
-	return a.deploy(ctx, runner, org)
+	return a.stop(a.deploy(ctx, runner, org))
 }
 
 // configError ends the run before anything was sent to the org.
-func (a *action) configError(what string, err error) int {
-	a.run.Status, a.run.Category = result.StatusFailed, result.CategoryConfig
+func configError(what string, err error) outcome {
 	msgs := splitJoined(err)
-	a.run.Message = fmt.Sprintf("%s: %s", what, strings.Join(msgs, "; "))
-	a.run.ErrorText = strings.Join(msgs, "\n")
-	a.run.Error = &result.Diagnosis{Category: result.CategoryConfig, Explanation: "The action's inputs or environment are invalid, so nothing was sent to the org.", Fix: "Correct the inputs named above in the workflow file."}
-	return ExitConfig
+	return outcome{end: &ending{code: ExitConfig, status: result.StatusFailed, category: result.CategoryConfig,
+		message:   fmt.Sprintf("%s: %s", what, strings.Join(msgs, "; ")),
+		errorText: strings.Join(msgs, "\n"),
+		diagnosis: &result.Diagnosis{Category: result.CategoryConfig, Explanation: "The action's inputs or environment are invalid, so nothing was sent to the org.", Fix: "Correct the inputs named above in the workflow file."}}}
 }
 
 func splitJoined(err error) []string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,10 @@ type env struct {
 	mu        sync.Mutex
 	calls     []sfcli.Invocation
 	answer    func(inv sfcli.Invocation) (*sfcli.Output, error)
+	// now is the clock (time.Now when nil); http the client for GitHub
+	// and Slack (the default when nil).
+	now  func() time.Time
+	http *http.Client
 }
 
 func newEnv(t *testing.T, inputs map[string]string) *env {
@@ -52,11 +57,16 @@ func newEnv(t *testing.T, inputs map[string]string) *env {
 }
 
 func (e *env) run() int {
+	now := e.now
+	if now == nil {
+		now = time.Now
+	}
 	return Run(context.Background(), Deps{
 		Getenv:  func(k string) string { return e.vars[k] },
 		Environ: func() []string { return []string{"PATH=/usr/bin"} },
 		Stdout:  &e.stdout,
-		Now:     time.Now,
+		Now:     now,
+		HTTP:    e.http,
 		Sleep:   func(context.Context, time.Duration) error { return nil },
 		TempDir: e.t.TempDir(),
 		NewRunner: func(env []string, dir string) sfcli.Runner {

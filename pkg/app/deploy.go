@@ -15,8 +15,8 @@ import (
 	"github.com/org/deploy-guard/pkg/sfcli"
 )
 
-// deploy runs the deployment with retries and records the outcome.
-func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) int {
+// deploy runs the deployment with retries; its outcome always ends the run.
+func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) outcome {
 	cfg := a.cfg
 	d := &deploy.Deployer{
 		Runner:   runner,
@@ -62,24 +62,21 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) in
 	a.run.FlakyTests = rep.FlakyTests
 	switch {
 	case o.Canceled:
-		a.run.Status, a.run.Category = result.StatusCanceled, result.CategoryNone
-		a.run.Message = "The workflow was cancelled; deploy-guard stopped scheduling attempts."
-		return ExitFailed
+		return outcome{end: &ending{code: ExitFailed, status: result.StatusCanceled, category: result.CategoryNone,
+			message: "The workflow was cancelled; deploy-guard stopped scheduling attempts."}}
 	case o.Err != nil:
-		return a.configError("running sf", o.Err)
+		return configError("running sf", o.Err)
 	case o.Succeeded:
-		a.run.Status, a.run.Category = successStatus(cfg.Mode, rep.Recovered), result.CategoryNone
-		a.run.Message = successMessage(a.run)
-		return ExitOK
+		status := successStatus(cfg.Mode, rep.Recovered)
+		return outcome{end: &ending{code: ExitOK, status: status, category: result.CategoryNone, message: successMessage(a.run, status)}}
 	}
-	a.run.Status, a.run.Category = result.StatusFailed, o.Verdict.Category
-	a.run.Message = failureMessage(a.run, o.Verdict)
+	e := &ending{code: ExitFailed, status: result.StatusFailed, category: o.Verdict.Category, message: failureMessage(a.run, o.Verdict)}
 	if a.run.Deploy == nil || o.Verdict.Category == result.CategoryTimeout {
 		dg := o.Verdict.Diagnosis
 		dg.Category = o.Verdict.Category
-		a.run.Error, a.run.ErrorText = &dg, o.Verdict.Reason
+		e.diagnosis, e.errorText = &dg, o.Verdict.Reason
 	}
-	return ExitFailed
+	return outcome{end: e}
 }
 
 // phases splits the deployment for the phased and partial fallbacks: the
@@ -130,10 +127,10 @@ func successStatus(mode config.Mode, retried bool) result.Status {
 	return result.StatusSucceeded
 }
 
-func successMessage(r *result.Run) string {
+func successMessage(r *result.Run, status result.Status) string {
 	n := r.DeploymentAttempts()
 	what := "Deployed"
-	if r.Status == result.StatusValidated {
+	if status == result.StatusValidated {
 		what = "Validated"
 	}
 	if n > 1 {

@@ -37,20 +37,18 @@ func (a *action) finish() int {
 	a.pushTelemetry(context.Background())
 	a.writeReports()
 	a.writeEvents()
-	for _, an := range a.annotations() {
-		a.log.Annotate(an)
-	}
 	a.setOutputs()
 	code := a.exit
 	if err := a.flushOutputs(); err != nil {
-		a.log.Annotate(actions.Annotation{Level: actions.LevelError, Title: "deploy-guard could not write its outputs", Message: err.Error() + ". Later steps cannot read status and failure-category; check that GITHUB_OUTPUT points at a writable file."})
+		a.notes.Add(rankSelf, actions.Annotation{Level: actions.LevelError, Title: "deploy-guard could not write its outputs", Message: err.Error() + ". Later steps cannot read status and failure-category; check that GITHUB_OUTPUT points at a writable file."})
 		if code == ExitOK {
 			code = ExitInternal
 		}
 	}
 	if err := a.flushSummary(); err != nil {
-		a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not write the step summary", Message: err.Error() + ". The same report is in the artifacts (report.md)."})
+		a.warn("deploy-guard could not write the step summary", err.Error()+". The same report is in the artifacts (report.md).")
 	}
+	a.flushAnnotations()
 	a.log.Infof("deploy-guard: status=%s failure-category=%s attempts=%d %s", r.Status, r.Category, r.DeploymentAttempts(), r.Message)
 	for i := len(a.cleanups) - 1; i >= 0; i-- {
 		a.cleanups[i]()
@@ -71,8 +69,9 @@ func (a *action) setOutputs() {
 	set("failure-category", string(r.Category))
 	set("attempts", strconv.Itoa(r.DeploymentAttempts()))
 	set("deploy-id", r.DeployID)
-	set("failed-component", failedComponent(r))
-	set("failed-tests", strings.Join(failedTests(r), ","))
+	first, _ := r.FirstComponentError()
+	set("failed-component", first.Ref())
+	set("failed-tests", strings.Join(r.FailedTestNames(), ","))
 	set("flaky-tests", strings.Join(r.FlakyTests, ","))
 	set("coverage", coverage(r))
 	for _, name := range []string{"report-path", "result-path", "junit-path", "sarif-path", "coverage-path", "events-path"} {
@@ -80,36 +79,6 @@ func (a *action) setOutputs() {
 	}
 	set("post-mortem-url", a.paths["post-mortem-url"])
 	a.metricOutputs(set)
-}
-
-func failedComponent(r *result.Run) string {
-	if r.Deploy == nil {
-		return ""
-	}
-	for _, f := range r.Deploy.ComponentFailures {
-		if f.Type == "" {
-			return f.FullName
-		}
-		return f.Type + ":" + f.FullName
-	}
-	return ""
-}
-
-func failedTests(r *result.Run) []string {
-	if r.Deploy == nil {
-		return nil
-	}
-	flaky := map[string]bool{}
-	for _, t := range r.FlakyTests {
-		flaky[t] = true
-	}
-	var out []string
-	for _, t := range r.Deploy.TestFailures {
-		if !flaky[t.FullName()] {
-			out = append(out, t.FullName())
-		}
-	}
-	return out
 }
 
 func coverage(r *result.Run) string {

@@ -17,12 +17,13 @@ import (
 // defaultAlias names the org the action logs in to, unless target-org gives one.
 const defaultAlias = "deploy-guard"
 
-// login authenticates sf and returns the org alias to deploy to. Secrets go
-// to sf on stdin or in the child's environment only, never in argv.
-func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, int) {
+// login authenticates sf and returns the org alias to deploy to; a failed
+// login ends the run. Secrets go to sf on stdin or in the child's
+// environment only, never in argv.
+func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcome) {
 	auth := a.cfg.Auth
 	if auth.Method == config.AuthTargetOrg {
-		return auth.TargetOrg, ExitOK
+		return auth.TargetOrg, outcome{}
 	}
 	alias := defaultAlias
 	if auth.TargetOrg != "" {
@@ -39,7 +40,7 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, int) {
 	case config.AuthJWT:
 		keyFile, err := a.writeKey(auth.JWTKey)
 		if err != nil {
-			return "", a.configError("writing the JWT key", err)
+			return "", configError("writing the JWT key", err)
 		}
 		defer os.Remove(keyFile)
 		inv.Args = sfcli.LoginJWT(auth.ClientID, auth.Username, keyFile, auth.InstanceURL, alias)
@@ -52,7 +53,7 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, int) {
 	if err != nil {
 		att.Outcome, att.Category = err.Error(), result.CategoryConfig
 		a.run.Attempts = append(a.run.Attempts, att)
-		return "", a.configError("running sf", err)
+		return "", configError("running sf", err)
 	}
 	att.ExitCode = out.ExitCode
 	a.maskLoginSecrets(out)
@@ -60,7 +61,7 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, int) {
 		att.Outcome = "logged in as " + gjson.GetBytes(out.Envelope.Result, "username").String()
 		a.run.Attempts = append(a.run.Attempts, att)
 		a.log.Infof("Logged in to %s as %s", gjson.GetBytes(out.Envelope.Result, "instanceUrl").String(), gjson.GetBytes(out.Envelope.Result, "username").String())
-		return alias, ExitOK
+		return alias, outcome{}
 	}
 	a.log.Untrusted("sf reported:", []byte(out.Describe()))
 	a.log.Untrusted("sf stderr:", out.Stderr)
@@ -70,16 +71,13 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, int) {
 	}
 	att.Outcome, att.Category, att.Decision = out.Describe(), v.Category, "stop: login failed, nothing was deployed"
 	a.run.Attempts = append(a.run.Attempts, att)
-	a.run.Status, a.run.Category = result.StatusFailed, v.Category
-	a.run.Message = "Login to Salesforce failed: " + out.Describe()
-	a.run.ErrorText = out.Describe()
 	d := v.Diagnosis
 	d.Category = v.Category
 	if d.Fix == "" {
 		d.Fix = loginFix(auth.Method)
 	}
-	a.run.Error = &d
-	return "", ExitFailed
+	return "", outcome{end: &ending{code: ExitFailed, status: result.StatusFailed, category: v.Category,
+		message: "Login to Salesforce failed: " + out.Describe(), errorText: out.Describe(), diagnosis: &d}}
 }
 
 func loginFix(m config.AuthMethod) string {

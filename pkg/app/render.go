@@ -3,7 +3,6 @@ package app
 import (
 	"path/filepath"
 
-	"github.com/org/deploy-guard/pkg/actions"
 	"github.com/org/deploy-guard/pkg/report"
 )
 
@@ -69,14 +68,14 @@ func (a *action) writeReports() {
 	}
 }
 
-// annotations are the findings of the steps before the deployment
-// (preflight, breaker), then the run's failures.
-func (a *action) annotations() []actions.Annotation {
-	if a.stoppedEarly {
-		return a.extraAnnotations
+// flushAnnotations adds the run's own findings, unless the step that ended
+// the run already explained it, and writes every annotation of the run,
+// capped and ranked by the collector.
+func (a *action) flushAnnotations() {
+	if !a.explained {
+		a.notes.AddRanked(report.RankedAnnotations(a.run, a.project(), a.threshold())...)
 	}
-	out := append([]actions.Annotation(nil), a.extraAnnotations...)
-	return append(out, report.Annotations(a.run, a.project(), a.threshold())...)
+	a.notes.Flush(a.log)
 }
 
 func (a *action) summary() string {

@@ -36,27 +36,24 @@ func (a *action) github() *ghapi.Client {
 	return a.gh
 }
 
-// checkBreaker stops the run when this workflow failed too often recently.
+// checkBreaker ends the run when this workflow failed too often recently.
 // It fails open: trouble with the GitHub API warns once and proceeds.
-func (a *action) checkBreaker(ctx context.Context) int {
+func (a *action) checkBreaker(ctx context.Context) (o outcome) {
 	cfg := a.cfg
 	if cfg.BreakerThreshold == 0 || cfg.BreakerWindow == 0 {
-		return ExitOK
+		return o
 	}
 	start := a.deps.Now()
 	gh := a.github()
 	if gh == nil {
-		a.sections = append(a.sections, report.Section{Title: "Circuit breaker", Body: "Not consulted: no `github-token` was given (it needs `actions: read`)."})
+		o.section("Circuit breaker", "Not consulted: no `github-token` was given (it needs `actions: read`).")
 		a.step("breaker", "skipped", "no github-token", start)
-		return ExitOK
+		return o
 	}
 	res := gh.CheckBreaker(ctx, ghapi.Breaker{Threshold: cfg.BreakerThreshold, Window: cfg.BreakerWindow, Override: cfg.BreakerOverride})
-	a.sections = append(a.sections, report.Section{Title: "Circuit breaker", Body: ghapi.BreakerMarkdown(res)})
+	o.section("Circuit breaker", ghapi.BreakerMarkdown(res))
 	if res.Warning != "" {
-		a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard circuit breaker not consulted", Message: res.Warning})
-	}
-	if res.Open {
-		a.extraAnnotations = append(a.extraAnnotations, actions.Annotation{Level: actions.LevelError, Title: "deploy-guard: circuit breaker open", Message: res.Annotation()})
+		o.annotate(rankSelf, actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard circuit breaker not consulted", Message: res.Warning})
 	}
 	outcome := "closed"
 	switch {
@@ -67,33 +64,34 @@ func (a *action) checkBreaker(ctx context.Context) int {
 	}
 	a.step("breaker", outcome, res.Reason, start)
 	if !res.Open {
-		return ExitOK
+		return o
 	}
-	a.stoppedEarly = true
-	a.run.Status, a.run.Category = result.StatusBlocked, result.CategoryNone
-	a.run.Message = fmt.Sprintf("Circuit breaker open: %s. Nothing was deployed; fix the cause, then re-run this job (a re-run attempt proceeds) or set circuit-breaker-override: true.", res.Reason)
-	a.run.Error = &result.Diagnosis{Category: result.CategoryNone,
-		Explanation: "Recent runs of this workflow on this branch failed too often; deploying again would likely fail the same way.",
-		Fix:         "Look at the failed runs listed in the summary, fix the cause, then re-run the job or set circuit-breaker-override: true."}
-	return ExitFailed
+	o.annotate(0, actions.Annotation{Level: actions.LevelError, Title: "deploy-guard: circuit breaker open", Message: res.Annotation()})
+	o.end = &ending{code: ExitFailed, status: result.StatusBlocked, category: result.CategoryNone, explained: true,
+		message: fmt.Sprintf("Circuit breaker open: %s. Nothing was deployed; fix the cause, then re-run this job (a re-run attempt proceeds) or set circuit-breaker-override: true.", res.Reason),
+		diagnosis: &result.Diagnosis{Category: result.CategoryNone,
+			Explanation: "Recent runs of this workflow on this branch failed too often; deploying again would likely fail the same way.",
+			Fix:         "Look at the failed runs listed in the summary, fix the cause, then re-run the job or set circuit-breaker-override: true."}}
+	return o
 }
 
 // history computes deployment metrics from the workflow's recent runs
 // (sharing the breaker's read of them) for the summary and the outputs.
-func (a *action) history(ctx context.Context) {
+func (a *action) history(ctx context.Context) (o outcome) {
 	gh := a.github()
 	if gh == nil {
-		return
+		return o
 	}
 	start := a.deps.Now()
 	m, warning, ok := gh.HistoryMetrics(ctx, historyRuns)
 	if !ok {
 		a.step("metrics", "not available", warning, start)
-		return
+		return o
 	}
 	a.metrics = &m
 	a.step("metrics", "computed", fmt.Sprintf("%d runs", m.Runs), start)
-	a.sections = append(a.sections, report.Section{Title: "Deployment metrics", Body: ghapi.MetricsMarkdown(m)})
+	o.section("Deployment metrics", ghapi.MetricsMarkdown(m))
+	return o
 }
 
 // metricOutputs sets change-failure-rate and mean-time-to-restore.
@@ -125,7 +123,7 @@ func (a *action) pushTelemetry(ctx context.Context) {
 	a.red.Walk(attrs)
 	if err := telemetry.Push(ctx, a.cfg.OTLPEndpoint, f, attrs, a.deps.HTTP, 0); err != nil {
 		a.step("notify.otlp", "failed", err.Error(), start)
-		a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not push metrics", Message: a.red.String(err.Error())})
+		a.warn("deploy-guard could not push metrics", a.red.String(err.Error()))
 		return
 	}
 	a.step("notify.otlp", "sent", a.cfg.OTLPEndpoint, start)
@@ -144,31 +142,12 @@ func (a *action) alerted() bool {
 	if want[string(a.run.Category)] {
 		return true
 	}
-	for _, id := range patternIDs(a.run) {
+	for _, id := range a.run.PatternIDs() {
 		if want[strings.ToLower(id)] {
 			return true
 		}
 	}
 	return false
-}
-
-func patternIDs(r *result.Run) []string {
-	var ids []string
-	if r.Error != nil && r.Error.PatternID != "" {
-		ids = append(ids, r.Error.PatternID)
-	}
-	if d := r.Deploy; d != nil {
-		for _, f := range d.ComponentFailures {
-			ids = append(ids, f.PatternID)
-		}
-		for _, t := range d.TestFailures {
-			ids = append(ids, t.PatternID)
-		}
-		for _, w := range d.CoverageWarnings {
-			ids = append(ids, w.PatternID)
-		}
-	}
-	return ids
 }
 
 // notify sends the post-mortem issue, the Slack message and the pull
@@ -190,7 +169,7 @@ func (a *action) notify(ctx context.Context) {
 			url, created, err := gh.FilePostMortem(ctx, pm)
 			if err != nil {
 				a.step("notify.post-mortem", "failed", err.Error(), start)
-				a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not file the post-mortem", Message: a.red.String(err.Error())})
+				a.warn("deploy-guard could not file the post-mortem", a.red.String(err.Error()))
 			} else {
 				a.paths["post-mortem-url"] = url
 				a.step("notify.post-mortem", map[bool]string{true: "created", false: "commented"}[created], url, start)
@@ -203,7 +182,7 @@ func (a *action) notify(ctx context.Context) {
 			body := report.Summary(r, o)
 			if url, err := gh.UpsertPRComment(ctx, a.red.String(body)); err != nil {
 				a.step("notify.pr-comment", "failed", err.Error(), start)
-				a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not comment on the pull request", Message: a.red.String(err.Error())})
+				a.warn("deploy-guard could not comment on the pull request", a.red.String(err.Error()))
 			} else {
 				a.step("notify.pr-comment", "sent", url, start)
 			}
@@ -221,7 +200,7 @@ func (a *action) notify(ctx context.Context) {
 		}
 		if err != nil {
 			a.step("notify.slack", "failed", err.Error(), start)
-			a.log.Annotate(actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard could not post to Slack", Message: a.red.String(err.Error())})
+			a.warn("deploy-guard could not post to Slack", a.red.String(err.Error()))
 		} else {
 			a.step("notify.slack", "sent", "", start)
 		}

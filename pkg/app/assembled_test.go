@@ -1,0 +1,402 @@
+package app
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/sfcli"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// These tests look at what the action assembles from all its steps, as a
+// workflow sees it: the outputs, the annotations and the step summary.
+
+// fixedNow is the clock of the assembled runs, so the goldens are stable.
+var fixedNow = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// runAt runs the action with a fixed clock, so the goldens are stable.
+func (e *env) runAt() int {
+	e.now = func() time.Time { return fixedNow }
+	return e.run()
+}
+
+// annotations are the annotation commands the action printed.
+func (e *env) annotations() []string {
+	var out []string
+	for _, l := range strings.Split(e.stdout.String(), "\n") {
+		if strings.HasPrefix(l, "::error") || strings.HasPrefix(l, "::warning") || strings.HasPrefix(l, "::notice") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// github is a fake GitHub API (and Slack webhook) for assembled runs.
+type github struct {
+	failedRuns int
+	slackFails bool
+	mu         chan struct{}
+	bodies     map[string][]string
+}
+
+func newGitHub(t *testing.T, failedRuns int, slackFails bool) (*github, string) {
+	g := &github{failedRuns: failedRuns, slackFails: slackFails, mu: make(chan struct{}, 1), bodies: map[string][]string{}}
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return g, srv.URL
+}
+
+func (g *github) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var body strings.Builder
+	if req.Body != nil {
+		b := make([]byte, 1<<20)
+		n, _ := req.Body.Read(b)
+		body.Write(b[:n])
+	}
+	g.mu <- struct{}{}
+	key := req.Method + " " + req.URL.Path
+	g.bodies[key] = append(g.bodies[key], body.String())
+	<-g.mu
+	switch {
+	case strings.HasSuffix(req.URL.Path, "/runs"):
+		var runs []map[string]any
+		for i := 0; i < g.failedRuns; i++ {
+			id := 100 + i
+			runs = append(runs, map[string]any{"id": id, "run_attempt": 1, "status": "completed", "conclusion": "failure", "event": "push",
+				"html_url": fmt.Sprintf("https://github.com/acme/crm/actions/runs/%d", id), "display_title": fmt.Sprintf("change %d", i),
+				"created_at": fixedNow.Add(-time.Duration(i+1) * time.Hour).Format(time.RFC3339), "updated_at": fixedNow.Add(-time.Duration(i+1)*time.Hour + 5*time.Minute).Format(time.RFC3339)})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "workflow_runs": runs})
+	case req.Method == "GET" && strings.HasSuffix(req.URL.Path, "/issues"):
+		fmt.Fprint(w, `[]`)
+	case req.Method == "POST" && strings.HasSuffix(req.URL.Path, "/issues"):
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, `{"number":7,"html_url":"https://github.com/acme/crm/issues/7"}`)
+	case strings.HasPrefix(req.URL.Path, "/slack") && !g.slackFails:
+		fmt.Fprint(w, "ok")
+	default:
+		http.Error(w, "no such hook", http.StatusNotFound)
+	}
+}
+
+func (g *github) posted(key string) string {
+	g.mu <- struct{}{}
+	defer func() { <-g.mu }()
+	return strings.Join(g.bodies[key], "\n")
+}
+
+// withGitHub points the run at the fake GitHub API, as the runner would.
+func (e *env) withGitHub(url string) {
+	for k, v := range map[string]string{"GITHUB_API_URL": url, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/crm",
+		"GITHUB_WORKFLOW_REF": "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME": "main", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1"} {
+		e.vars[k] = v
+	}
+}
+
+// scriptedSF answers a login, then each deployment submission with the
+// next deploy result, and each test run with the next test result.
+func scriptedSF(deploys []string, testRuns ...string) func(inv sfcli.Invocation) (*sfcli.Output, error) {
+	n, m := 0, 0
+	return func(inv sfcli.Invocation) (*sfcli.Output, error) {
+		switch strings.Join(inv.Args[:3], " ") {
+		case "project deploy resume", "project deploy report":
+			if n >= len(deploys) {
+				return nil, fmt.Errorf("unexpected deploy %d", n+1)
+			}
+			n++
+			return reply(deploys[n-1], exitOf(deploys[n-1]))
+		case "apex run test":
+			if m >= len(testRuns) {
+				return nil, fmt.Errorf("unexpected test run %d", m+1)
+			}
+			m++
+			return reply(testRuns[m-1], exitOf(testRuns[m-1]))
+		}
+		return happySF(inv)
+	}
+}
+
+func exitOf(doc string) int {
+	var d struct{ Status int }
+	json.Unmarshal([]byte(doc), &d)
+	return d.Status
+}
+
+// failedDeploy is a finished, failed deploy result with the given details.
+func failedDeploy(details string) string {
+	return `{"status":1,"result":{"id":"` + testID + `","status":"Failed","done":true,"success":false,"details":{` + details + `}}}`
+}
+
+func componentJSON(typ, name, problemType, problem string, line int) string {
+	b, _ := json.Marshal(map[string]any{"componentType": typ, "fullName": name, "fileName": "classes/" + name + ".cls",
+		"problem": problem, "problemType": problemType, "lineNumber": fmt.Sprint(line), "columnNumber": "1"})
+	return string(b)
+}
+
+func testFailureJSON(class, method, message string) string {
+	return fmt.Sprintf(`{"name":%q,"methodName":%q,"message":%q,"stackTrace":"Class.%s.%s: line 3, column 1","time":"12"}`, class, method, message, class, method)
+}
+
+func testRunJSON(outcome string, results ...string) string {
+	exit := 0
+	if outcome == "Failed" {
+		exit = 100
+	}
+	return fmt.Sprintf(`{"status":%d,"result":{"summary":{"outcome":%q,"testRunId":"7070000000001"},"tests":[%s]}}`, exit, outcome, strings.Join(results, ","))
+}
+
+func testResultJSON(class, method, outcome string) string {
+	return fmt.Sprintf(`{"ApexClass":{"Name":%q},"MethodName":%q,"Outcome":%q,"Message":"boom","StackTrace":"Class.%s.%s: line 3, column 1"}`, class, method, outcome, class, method)
+}
+
+// soqlInLoop is an Apex class preflight warns about.
+const soqlInLoop = "public class Loop%d {\n    public static void run(List<Id> ids) {\n        for (Id i : ids) {\n            Account a = [SELECT Id FROM Account WHERE Id = :i];\n        }\n    }\n}\n"
+
+func writeClasses(t *testing.T, ws string, n int) {
+	dir := filepath.Join(ws, "force-app", "main", "default", "classes")
+	os.MkdirAll(dir, 0o755)
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("Loop%d", i)
+		os.WriteFile(filepath.Join(dir, name+".cls"), []byte(fmt.Sprintf(soqlInLoop, i)), 0o644)
+		os.WriteFile(filepath.Join(dir, name+".cls-meta.xml"), []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ApexClass xmlns=\"http://soap.sforce.com/2006/04/metadata\"><apiVersion>62.0</apiVersion><status>Active</status></ApexClass>\n"), 0o644)
+	}
+}
+
+// Drift: preflight, the breaker and the metrics each put their own heading
+// on their section and the summary added another, so every run with a
+// github-token showed "Circuit breaker" and "Deployment metrics" twice.
+func TestAssembledSummaryHasEachHeadingOnce(t *testing.T) {
+	_, url := newGitHub(t, 1, false)
+	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputGitHubToken: "ghs_headingstoken"})
+	e.withGitHub(url)
+	writeClasses(t, e.workspace, 1)
+	e.answer = happySF
+	if code := e.runAt(); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, e.stdout.String())
+	}
+	sum := e.summary()
+	for _, h := range []string{"Preflight", "Circuit breaker", "Deployment metrics"} {
+		if n := strings.Count(sum, h+"\n"); n != 1 {
+			t.Errorf("heading %q appears %d times, want once:\n%s", h, n, sum)
+		}
+	}
+	for _, l := range strings.Split(sum, "\n") {
+		if strings.HasPrefix(l, "### ") && strings.Count(sum, l+"\n") > 1 && !strings.HasPrefix(l, "#### ") {
+			t.Errorf("heading %q repeated", l)
+		}
+	}
+}
+
+// Drift: a warning is not a failure, and neither is a flaky test. The
+// failed-component output took the first component problem even when it
+// was a warning; Slack and the post-mortem listed flaky tests as failed
+// while failed-tests and the summary left them out.
+func TestAssembledFailuresAgreeAcrossSinks(t *testing.T) {
+	run := func(t *testing.T, sf func(inv sfcli.Invocation) (*sfcli.Output, error)) (*env, *github) {
+		g, url := newGitHub(t, 0, false)
+		e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputGitHubToken: "ghs_agreetoken",
+			config.InputPostMortem: "true", config.InputSlackWebhookURL: url + "/slack/T0/B0/agree"})
+		e.withGitHub(url)
+		e.answer = sf
+		if code := e.runAt(); code != ExitFailed {
+			t.Fatalf("exit %d\n%s", code, e.stdout.String())
+		}
+		return e, g
+	}
+	t.Run("a warning before the error", func(t *testing.T) {
+		e, g := run(t, scriptedSF([]string{failedDeploy(`"componentFailures":[` +
+			componentJSON("CustomObject", "Invoice__c", "warning", "Setting sharingModel is deprecated", 1) + `,` +
+			componentJSON("ApexClass", "Invoice", "Error", "Variable does not exist: amount", 3) + `]`)}))
+		if got := e.outputs()["failed-component"]; got != "ApexClass:Invoice" {
+			t.Errorf("failed-component = %q, want the first error, not the warning before it", got)
+		}
+		if slack := g.posted("POST /slack/T0/B0/agree"); !strings.Contains(slack, "ApexClass Invoice") || strings.Contains(slack, "sharingModel") {
+			t.Errorf("Slack must name the error, not the warning:\n%s", slack)
+		}
+	})
+	t.Run("a flaky test beside a failed one", func(t *testing.T) {
+		deploy := failedDeploy(`"runTestResult":{"numTestsRun":2,"numFailures":2,"failures":[` + testFailureJSON("FlakyTest", "sometimes", "UNABLE_TO_LOCK_ROW") + `,` +
+			testFailureJSON("HardTest", "always", "System.AssertException: Assertion Failed") + `]}`)
+		e, g := run(t, scriptedSF([]string{deploy}, testRunJSON("Failed", testResultJSON("FlakyTest", "sometimes", "Pass"), testResultJSON("HardTest", "always", "Fail"))))
+		out := e.outputs()
+		if out["failed-tests"] != "HardTest.always" || out["flaky-tests"] != "FlakyTest.sometimes" {
+			t.Fatalf("failed-tests = %q, flaky-tests = %q", out["failed-tests"], out["flaky-tests"])
+		}
+		if slack := g.posted("POST /slack/T0/B0/agree"); !strings.Contains(slack, "`HardTest.always`") || strings.Contains(slack, "`FlakyTest.sometimes`") {
+			t.Errorf("Slack lists failed tests other than failed-tests (%q):\n%s", out["failed-tests"], slack)
+		}
+		if issue := g.posted("POST /repos/acme/crm/issues"); !strings.Contains(issue, "Failed tests (1)") || !strings.Contains(issue, "Flaky tests") {
+			t.Errorf("the post-mortem must count one failed test and list the flaky one apart:\n%s", issue)
+		}
+	})
+}
+
+// Drift: the runner keeps 10 annotations per type per step. Each source
+// capped on its own and side channels annotated directly, so the runner
+// dropped some silently and the "more" notice undercounted.
+func TestAssembledAnnotationsStayWithinTheRunnersCap(t *testing.T) {
+	_, url := newGitHub(t, 0, true)
+	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputGitHubToken: "ghs_captoken",
+		config.InputSlackWebhookURL: url + "/slack/T0/B0/gone"})
+	e.withGitHub(url)
+	var comps []string
+	for i := 0; i < 10; i++ {
+		comps = append(comps, componentJSON("CustomObject", fmt.Sprintf("Old%d__c", i), "Warning", "Setting sharingModel is deprecated", 1))
+	}
+	for i := 0; i < 12; i++ {
+		comps = append(comps, componentJSON("ApexClass", fmt.Sprintf("Broken%d", i), "Error", "Variable does not exist: amount", 3))
+	}
+	e.answer = scriptedSF([]string{failedDeploy(`"componentFailures":[` + strings.Join(comps, ",") + `]`)})
+	if code := e.runAt(); code != ExitFailed {
+		t.Fatalf("exit %d\n%s", code, e.stdout.String())
+	}
+	per := map[string]int{}
+	notice := ""
+	for _, a := range e.annotations() {
+		rest := a[2:]
+		level := rest[:strings.IndexAny(rest, " :")]
+		per[level]++
+		if strings.Contains(a, "more failures") {
+			notice = a
+		}
+	}
+	for level, n := range per {
+		if n > 10 {
+			t.Errorf("%d %s annotations: the runner drops all past 10 silently", n, level)
+		}
+	}
+	if !strings.Contains(e.stdout.String(), "could not post to Slack") {
+		t.Errorf("the Slack failure must be annotated (it is deploy-guard's own trouble):\n%s", strings.Join(e.annotations(), "\n"))
+	}
+	// 12 errors + 10 warnings + the Slack warning, 20 shown.
+	if !strings.Contains(notice, "3 more failures") {
+		t.Errorf("notice %q: want it to count the 3 annotations left out", notice)
+	}
+}
+
+// The assembled goldens: outputs, annotations and summary of whole runs.
+func TestAssembledGolden(t *testing.T) {
+	type scenario struct {
+		name   string
+		inputs map[string]string
+		// failedRuns in the fake history; -1 runs without a github-token.
+		failedRuns int
+		setup      func(e *env)
+		sf         func(inv sfcli.Invocation) (*sfcli.Output, error)
+		code       int
+	}
+	manifestNaming := func(class string) func(e *env) {
+		return func(e *env) {
+			os.WriteFile(filepath.Join(e.workspace, "manifest", "package.xml"), []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<Package xmlns="http://soap.sforce.com/2006/04/metadata">
+    <types>
+        <members>`+class+`</members>
+        <name>ApexClass</name>
+    </types>
+    <version>62.0</version>
+</Package>
+`), 0o644)
+			writeClasses(t, e.workspace, 2)
+		}
+	}
+	loginFailed := func(inv sfcli.Invocation) (*sfcli.Output, error) {
+		if inv.Args[0] == "org" {
+			return reply(`{"status":1,"name":"RefreshTokenAuthError","message":"Error authenticating with the refresh token due to: expired access/refresh token","exitCode":1}`, 1)
+		}
+		return happySF(inv)
+	}
+	flakyFirst := failedDeploy(`"runTestResult":{"numTestsRun":3,"numFailures":1,"failures":[` + testFailureJSON("InvoiceTest", "concurrentUpdate", "System.DmlException: UNABLE_TO_LOCK_ROW, unable to obtain exclusive access to this record") + `]}`)
+	succeeded := `{"status":0,"result":{"id":"` + testID + `","status":"Succeeded","done":true,"success":true,"details":{"componentSuccesses":[{"componentType":"ApexClass","fullName":"Invoice"}]}}}`
+	var comps []string
+	comps = append(comps, componentJSON("CustomObject", "Invoice__c", "Warning", "Setting sharingModel is deprecated", 1))
+	for i := 0; i < 11; i++ {
+		comps = append(comps, componentJSON("ApexClass", fmt.Sprintf("Invoice%d", i), "Error", "Variable does not exist: amount", 3+i))
+	}
+	scenarios := []scenario{
+		{name: "breaker-open", inputs: map[string]string{config.InputManifest: "manifest/package.xml"}, failedRuns: 4, sf: happySF, code: ExitFailed},
+		{name: "preflight-failure", inputs: map[string]string{config.InputManifest: "manifest/package.xml"}, failedRuns: 1,
+			setup: manifestNaming("PaymentService"), sf: happySF, code: ExitConfig},
+		{name: "login-failure", failedRuns: 0, sf: loginFailed, code: ExitFailed},
+		{name: "deployment-failure", inputs: map[string]string{config.InputPostMortem: "true"}, failedRuns: 2,
+			sf: scriptedSF([]string{failedDeploy(`"componentFailures":[` + strings.Join(comps, ",") + `]`)}), code: ExitFailed},
+		{name: "flaky-recovery", inputs: map[string]string{config.InputSlackOnRecovery: "true"}, failedRuns: 0,
+			sf: scriptedSF([]string{flakyFirst, succeeded}, testRunJSON("Passed", testResultJSON("InvoiceTest", "concurrentUpdate", "Pass"))), code: ExitOK},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			_, url := newGitHub(t, sc.failedRuns, false)
+			in := map[string]string{config.InputAuthURL: testAuthURL, config.InputGitHubToken: "ghs_goldentoken",
+				config.InputSlackWebhookURL: url + "/slack/T0/B0/golden"}
+			for k, v := range sc.inputs {
+				in[k] = v
+			}
+			e := newEnv(t, in)
+			e.withGitHub(url)
+			if sc.setup != nil {
+				sc.setup(e)
+			}
+			e.answer = sc.sf
+			code := e.runAt()
+			if code != sc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, sc.code, e.stdout.String())
+			}
+			out := e.outputs()
+			names := make([]string, 0, len(out))
+			for k := range out {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			var b strings.Builder
+			fmt.Fprintf(&b, "# exit %d\n\n# outputs\n\n", code)
+			for _, k := range names {
+				fmt.Fprintf(&b, "%s=%s\n", k, out[k])
+			}
+			b.WriteString("\n# annotations\n\n")
+			for _, a := range e.annotations() {
+				b.WriteString(a + "\n")
+			}
+			b.WriteString("\n# summary\n\n")
+			b.WriteString(e.summary())
+			got := stable(b.String(), e.workspace)
+			golden(t, filepath.Join("testdata", "assembled", sc.name+".golden"), got)
+		})
+	}
+}
+
+// durations measured by preflight on the real clock.
+var measured = regexp.MustCompile(`checked in [0-9.]+(ns|µs|ms|s)`)
+
+func stable(s, workspace string) string {
+	s = strings.ReplaceAll(s, workspace, "$WORKSPACE")
+	return measured.ReplaceAllString(s, "checked in <duration>")
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/app -run TestAssembledGolden -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (run go test ./pkg/app -run TestAssembledGolden -update and review the diff):\n%s", path, got)
+	}
+}
