@@ -225,6 +225,9 @@ func TestAssembledFailuresAgreeAcrossSinks(t *testing.T) {
 		if slack := g.posted("POST /slack/T0/B0/agree"); !strings.Contains(slack, "ApexClass Invoice") || strings.Contains(slack, "sharingModel") {
 			t.Errorf("Slack must name the error, not the warning:\n%s", slack)
 		}
+		if issue := g.posted("POST /repos/acme/crm/issues"); !strings.Contains(issue, "Failed components (1)") || strings.Contains(issue, "sharingModel") {
+			t.Errorf("the post-mortem must list the error alone as failed:\n%s", issue)
+		}
 	})
 	t.Run("a flaky test beside a failed one", func(t *testing.T) {
 		deploy := failedDeploy(`"runTestResult":{"numTestsRun":2,"numFailures":2,"failures":[` + testFailureJSON("FlakyTest", "sometimes", "UNABLE_TO_LOCK_ROW") + `,` +

@@ -228,12 +228,12 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 		}
 	}
 
-	if d := r.Deploy; d != nil && len(d.ComponentFailures) > 0 {
-		fmt.Fprintf(&b, "\n### Failed components (%d)\n\n", len(d.ComponentFailures))
+	if failed := r.ComponentErrors(); len(failed) > 0 {
+		fmt.Fprintf(&b, "\n### Failed components (%d)\n\n", len(failed))
 		b.WriteString("| Type | Name | Location | Problem |\n|---|---|---|---|\n")
-		for i, f := range d.ComponentFailures {
+		for i, f := range failed {
 			if i == 50 {
-				fmt.Fprintf(&b, "\n…and %d more.\n", len(d.ComponentFailures)-50)
+				fmt.Fprintf(&b, "\n…and %d more.\n", len(failed)-50)
 				break
 			}
 			loc := f.FileName
