@@ -37,6 +37,16 @@ func (c *Collector) AddRanked(rs ...Ranked) {
 	c.items = append(c.items, rs...)
 }
 
+// Rewrite applies f to the text of every buffered annotation (file, title
+// and message): the redactor masks secrets before anything escapes or cuts
+// them.
+func (c *Collector) Rewrite(f func(string) string) {
+	for i := range c.items {
+		a := &c.items[i].Annotation
+		a.File, a.Title, a.Message = f(a.File), f(a.Title), f(a.Message)
+	}
+}
+
 // Len is the number of annotations buffered.
 func (c *Collector) Len() int { return len(c.items) }
 

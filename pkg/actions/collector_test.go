@@ -94,3 +94,13 @@ func TestCollectorFlushWritesOnceAndEmpties(t *testing.T) {
 		t.Errorf("Len after Flush = %d", c.Len())
 	}
 }
+
+func TestCollectorRewriteReachesEveryText(t *testing.T) {
+	var c Collector
+	c.Add(0, Annotation{Level: LevelError, File: "a/s3cr3t.cls", Title: "s3cr3t in title", Message: "and s3cr3t in message"})
+	c.Rewrite(func(s string) string { return strings.ReplaceAll(s, "s3cr3t", "***") })
+	a := c.Annotations()[0]
+	if strings.Contains(a.File+a.Title+a.Message, "s3cr3t") {
+		t.Errorf("not rewritten: %+v", a)
+	}
+}

@@ -32,7 +32,7 @@ func (a *action) finish() int {
 	// the rest: config errors, preflight findings, API errors). The pass
 	// over each rendered text is only the backstop.
 	a.red.Walk(r)
-	a.red.Walk(a.extraAnnotations)
+	a.notes.Rewrite(a.red.String)
 	a.notify(context.Background())
 	a.pushTelemetry(context.Background())
 	a.writeReports()
