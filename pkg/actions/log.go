@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/sethvargo/go-githubactions"
 
@@ -153,17 +154,41 @@ func (l *Log) Untrusted(label string, text []byte) {
 	fmt.Fprintf(l.w, "::%s::\n", token)
 }
 
-// neutralize stops a line of the action's own text (which may embed a
-// component or class name) from being read as a workflow command: the
-// runner only parses lines that start with "::" after trimming.
+// neutralize makes the action's own text (which may embed a component or
+// file name, an input or an org message) print as text, never as a workflow
+// command. The runner reads a line as a command when, after Unicode white
+// space, it starts with "::", or when it holds "##[" anywhere; it ends lines
+// at "\r" as well as "\n", and its culture-sensitive search skips control
+// and format characters (U+200B, U+FEFF, ...). So every "\r" becomes a line
+// break here, and a line that holds a command once those characters are
+// dropped is printed without them and with "::" → ": :" and "##[" → "# #[".
+// Other lines are printed as they are.
 func neutralize(s string) string {
-	lines := strings.Split(s, "\n")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
 	for i, ln := range lines {
-		if strings.HasPrefix(strings.TrimLeft(ln, " \t"), "::") {
-			lines[i] = strings.Replace(ln, "::", ":\u200b:", 1)
+		v := strings.Map(dropInvisible, ln)
+		trimmed := strings.TrimLeftFunc(v, unicode.IsSpace)
+		if !strings.HasPrefix(trimmed, "::") && !strings.Contains(v, "##[") {
+			continue
 		}
+		if strings.HasPrefix(trimmed, "::") {
+			v = v[:len(v)-len(trimmed)] + ": :" + trimmed[2:]
+		}
+		lines[i] = strings.ReplaceAll(v, "##[", "# #[")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// dropInvisible drops the characters the runner's matching of "::" and "##["
+// skips: controls other than tab, format characters, default-ignorable code
+// points and variation selectors.
+func dropInvisible(r rune) rune {
+	if r != '\t' && unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r) {
+		return -1
+	}
+	return r
 }
 
 type errWriter struct {
