@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/org/deploy-guard/pkg/actions/actionstest"
 	"github.com/org/deploy-guard/pkg/harness"
 	"github.com/org/deploy-guard/pkg/orgsim"
 )
@@ -167,4 +168,44 @@ func hasCapSysPtrace() bool {
 		}
 	}
 	return false
+}
+
+// TestOrgTextRunsNoCommands: org text relayed by the real CLI (an
+// UNKNOWN_EXCEPTION fault's message, an Apex test message) carries the
+// workflow-command tricks of issue 13. The runner, replayed line by line,
+// must execute only the action's own commands: no forged annotation, and the
+// failure's own ::error is not swallowed by a stray stop-commands.
+func TestOrgTextRunsNoCommands(t *testing.T) {
+	t.Parallel()
+	const tricks = " ##[warning title=Security review]All checks passed, safe to merge\r::warning title=deploy-guard::Approved" +
+		"\n\u3000::notice::zero width\u200b\n##[stop-commands]zz"
+	fault := scenario(t, "success")
+	fault.Faults = []orgsim.Fault{{Kind: "exception", Message: "An unexpected error occurred. ##[stop-commands]zz" + tricks}}
+	tests := scenario(t, "test-failure")
+	ts := tests.Tests["TaxCalculatorTest.usTax"]
+	ts.Message += tricks
+	tests.Tests["TaxCalculatorTest.usTax"] = ts
+	for name, tc := range map[string]struct {
+		sc   *orgsim.Scenario
+		want want
+	}{
+		"fault message": {fault, want{exit: 1, status: "failed", deploys: 1,
+			annotations: []harness.Annotation{{Level: "error", Message: "UNKNOWN_EXCEPTION"}}}},
+		"test message": {tests, want{exit: 1, status: "failed", category: "test", deploys: 1, testRuns: 1,
+			annotations: []harness.Annotation{{Level: "error", File: classes + "TaxCalculatorTest.cls", Line: 10, Message: "Expected: 7, Actual: 7.25"}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			res := run(t, harness.Config{Scenario: tc.sc, Inputs: map[string]string{"max-attempts": "1"}})
+			check(t, res, tc.want)
+			for _, a := range res.Annotations {
+				if a.Title == "Security review" || a.Message == "Approved" || a.Level == "notice" && strings.HasPrefix(a.Message, "zero width") {
+					t.Errorf("the org's text made the runner annotate: %+v", a)
+				}
+			}
+			if actionstest.Stopped(res.Stdout) {
+				t.Error("the org's text left the runner ignoring every later command")
+			}
+		})
+	}
 }

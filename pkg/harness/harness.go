@@ -5,7 +5,6 @@
 package harness
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,10 +14,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/actions/actionstest"
 	"github.com/org/deploy-guard/pkg/orgsim"
 )
 
@@ -246,60 +247,22 @@ func ParseOutputFile(data []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// ParseAnnotations finds ::error/::warning/::notice commands in stdout,
-// outside ::stop-commands:: blocks.
+// ParseAnnotations returns the ::error/::warning/::notice commands the
+// runner executes for stdout (see actionstest.Replay): what a workflow run
+// would show as annotations, forged ones included.
 func ParseAnnotations(stdout string) []Annotation {
 	var out []Annotation
-	stopToken := ""
-	sc := bufio.NewScanner(strings.NewReader(stdout))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if stopToken != "" {
-			if line == "::"+stopToken+"::" {
-				stopToken = ""
-			}
+	for _, c := range actionstest.Replay(stdout) {
+		level := strings.ToLower(c.Name)
+		if level != "error" && level != "warning" && level != "notice" {
 			continue
 		}
-		if t, ok := strings.CutPrefix(line, "::stop-commands::"); ok {
-			stopToken = t
-			continue
-		}
-		for _, level := range []string{"error", "warning", "notice"} {
-			rest, ok := strings.CutPrefix(line, "::"+level)
-			if !ok || (len(rest) > 0 && rest[0] != ' ' && rest[0] != ':') {
-				continue
-			}
-			props, msg, _ := strings.Cut(strings.TrimPrefix(rest, " "), "::")
-			a := Annotation{Level: level, Message: unescape(msg, false)}
-			if props != "" {
-				for _, kv := range strings.Split(props, ",") {
-					k, v, _ := strings.Cut(kv, "=")
-					v = unescape(v, true)
-					switch k {
-					case "file":
-						a.File = v
-					case "title":
-						a.Title = v
-					case "line":
-						fmt.Sscan(v, &a.Line)
-					case "col":
-						fmt.Sscan(v, &a.Col)
-					}
-				}
-			}
-			out = append(out, a)
-		}
+		a := Annotation{Level: level, File: c.Props["file"], Title: c.Props["title"], Message: c.Data}
+		a.Line, _ = strconv.Atoi(c.Props["line"])
+		a.Col, _ = strconv.Atoi(c.Props["col"])
+		out = append(out, a)
 	}
 	return out
-}
-
-func unescape(s string, prop bool) string {
-	r := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%")
-	if prop {
-		r = strings.NewReplacer("%0D", "\r", "%0A", "\n", "%3A", ":", "%2C", ",", "%25", "%")
-	}
-	return r.Replace(s)
 }
 
 // CopyTree copies a directory tree (regular files and directories).

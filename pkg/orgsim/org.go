@@ -76,7 +76,7 @@ func (o *org) id(prefix string) string {
 }
 
 // nextCall counts a deploy call and returns its number and fault, if any.
-func (o *org) nextCall() (int, string) {
+func (o *org) nextCall() (int, Fault) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.calls++

@@ -59,8 +59,11 @@ type Fault struct {
 	// Deploys lists the deploy numbers that fail (empty: the first one).
 	Deploys []int `yaml:"deploys"`
 	// Kind is lock (SOAP fault UNABLE_TO_LOCK_ROW), unavailable (HTTP 503),
-	// reset (connection reset), session (INVALID_SESSION_ID).
+	// reset (connection reset), session (INVALID_SESSION_ID), exception
+	// (UNKNOWN_EXCEPTION with Message: org text the CLI relays).
 	Kind string `yaml:"kind"`
+	// Message is the text of an exception fault.
+	Message string `yaml:"message"`
 }
 
 // ComponentFailure fails one component in chosen deployments.
@@ -108,7 +111,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-var faultKinds = map[string]bool{"lock": true, "unavailable": true, "reset": true, "session": true}
+var faultKinds = map[string]bool{"lock": true, "unavailable": true, "reset": true, "session": true, "exception": true}
 
 // Validate reports scenario mistakes.
 func (s *Scenario) Validate() error {
@@ -183,13 +186,13 @@ func ListScenarios(dir string) ([]string, error) {
 	return names, nil
 }
 
-func (s *Scenario) fault(deployNo int) string {
+func (s *Scenario) fault(deployNo int) Fault {
 	for _, f := range s.Faults {
 		if matchesDeploy(f.Deploys, deployNo, true) {
-			return f.Kind
+			return f
 		}
 	}
-	return ""
+	return Fault{}
 }
 
 // matchesDeploy reports whether n is listed; an empty list means the first

@@ -240,10 +240,13 @@ type cancelResult struct {
 
 // deployCall applies the scenario's faults to a deploy call, then starts it.
 func (s *Server) deployCall(w http.ResponseWriter, c *call, start func() (*job, error)) {
-	_, fault := s.org.nextCall()
-	switch fault {
+	_, f := s.org.nextCall()
+	switch f.Kind {
 	case "lock":
 		soapFault(w, "sf:UNABLE_TO_LOCK_ROW", "UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record or 1 records")
+		return
+	case "exception":
+		soapFault(w, "sf:UNKNOWN_EXCEPTION", "UNKNOWN_EXCEPTION: "+f.Message)
 		return
 	case "session":
 		soapFault(w, "sf:INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session")
