@@ -13,7 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // MaxAnnotationMessage is the runner's cap on an annotation message
@@ -125,24 +126,7 @@ func (a Annotation) String() string {
 	if level == "" {
 		level = LevelError
 	}
-	return Command(string(level), props, Truncate(a.Message, MaxAnnotationMessage))
-}
-
-// Truncate cuts s to at most n bytes without splitting a UTF-8 sequence,
-// marking the cut with an ellipsis.
-func Truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	if cut < 0 {
-		cut = 0
-	}
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
+	return Command(string(level), props, safetext.Truncate(a.Message, MaxAnnotationMessage))
 }
 
 // RandomToken returns 32 hex characters from crypto/rand, for stop-commands

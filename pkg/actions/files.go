@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // Limits on what the action writes to the runner's environment files.
@@ -67,9 +68,9 @@ func (o *Outputs) Encode() string {
 	var b strings.Builder
 	total := 0
 	for _, name := range o.names {
-		v := Truncate(o.values[name], MaxOutputValue)
+		v := safetext.Truncate(o.values[name], MaxOutputValue)
 		if total+len(v) > MaxOutputsTotal {
-			v = Truncate(v, max(0, MaxOutputsTotal-total))
+			v = safetext.Truncate(v, max(0, MaxOutputsTotal-total))
 		}
 		total += len(v)
 		delim := "ghadelimiter_" + RandomToken()
@@ -101,18 +102,7 @@ func WriteSummary(path, markdown string) error {
 // CapMarkdown cuts s at a line boundary so that it fits in n bytes, with a
 // closing note when it had to cut.
 func CapMarkdown(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const note = "\n\n> (truncated: the full report is in the artifacts, report.md)\n"
-	cut := n - len(note)
-	if cut < 0 {
-		cut = 0
-	}
-	if i := strings.LastIndexByte(s[:cut], '\n'); i > 0 {
-		cut = i
-	}
-	return Truncate(s[:cut], cut) + note
+	return safetext.CapBytes(s, n, "\n\n> (truncated: the full report is in the artifacts, report.md)\n")
 }
 
 func appendFile(path, content, what string) error {

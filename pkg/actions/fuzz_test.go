@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // FuzzOutputs: whatever a value holds, later steps read back exactly the
@@ -65,7 +66,7 @@ func FuzzAnnotation(f *testing.F) {
 				t.Fatalf("unexpected property %q in %q", k, s)
 			}
 		}
-		if got := UnescapeData(data); got != Truncate(msg, MaxAnnotationMessage) {
+		if got := UnescapeData(data); got != safetext.Truncate(msg, MaxAnnotationMessage) {
 			t.Fatalf("message round trip: %q -> %q", msg, got)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // Log writes the action's log: plain lines, annotations, masks, groups and
@@ -89,7 +90,7 @@ func (l *Log) DebugExcerpt(label string, text []byte, n int) {
 		return
 	}
 	clean := l.red.String(string(text))
-	l.Debugf("%s (%d bytes): %s", label, len(clean), Truncate(clean, n))
+	l.Debugf("%s (%d bytes): %s", label, len(clean), safetext.Truncate(clean, n))
 }
 
 // line prints the action's own text; it must not contain workflow commands

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // Breaker is the circuit-breaker configuration.
@@ -101,15 +103,15 @@ func BreakerMarkdown(r BreakerResult) string {
 		b.WriteString("Disabled.\n")
 		return b.String()
 	case !r.Consulted:
-		fmt.Fprintf(&b, "⚠️ **Not consulted**: %s. The deployment proceeded without it (fail open).\n", mdText(strings.TrimPrefix(r.Reason, "circuit breaker not consulted: ")))
+		fmt.Fprintf(&b, "⚠️ **Not consulted**: %s. The deployment proceeded without it (fail open).\n", safetext.Inline(strings.TrimPrefix(r.Reason, "circuit breaker not consulted: ")))
 		return b.String()
 	case r.Open:
-		fmt.Fprintf(&b, "🛑 **Open**: %s. The deployment was blocked.\n\n", mdText(r.Reason))
+		fmt.Fprintf(&b, "🛑 **Open**: %s. The deployment was blocked.\n\n", safetext.Inline(r.Reason))
 		b.WriteString("To deploy deliberately, re-run the job (a re-run attempt is allowed through) or set `circuit-breaker-override: true`.\n")
 	case r.Overridden:
-		fmt.Fprintf(&b, "⚠️ **Overridden**: %s.\n", mdText(r.Reason))
+		fmt.Fprintf(&b, "⚠️ **Overridden**: %s.\n", safetext.Inline(r.Reason))
 	default:
-		fmt.Fprintf(&b, "✅ **Closed**: %s.\n", mdText(r.Reason))
+		fmt.Fprintf(&b, "✅ **Closed**: %s.\n", safetext.Inline(r.Reason))
 	}
 	if len(r.Failures) > 0 {
 		b.WriteString("\nFailed runs:\n\n")
@@ -121,7 +123,7 @@ func BreakerMarkdown(r BreakerResult) string {
 }
 
 func runLink(r Run) string {
-	title := mdText(r.Title)
+	title := safetext.Inline(r.Title)
 	if title == "" {
 		title = fmt.Sprintf("run %d", r.ID)
 	}
@@ -139,15 +141,3 @@ func runLink(r Run) string {
 	}
 	return fmt.Sprintf("%s %s: %s%s%s", label, title, r.Conclusion, att, when)
 }
-
-// mdText makes untrusted one-line text safe inside Markdown: no line breaks,
-// no HTML, no links, no mentions.
-func mdText(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return mdEscaper.Replace(s)
-}
-
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
-	"<", "&lt;", ">", "&gt;", "|", `\|`, "@", "&#64;",
-)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/safetext"
 	"github.com/org/deploy-guard/pkg/telemetry"
 )
 
@@ -232,7 +233,7 @@ func MetricsMarkdown(m Metrics) string {
 	if len(m.TopCategories) > 0 {
 		var parts []string
 		for _, c := range m.TopCategories {
-			parts = append(parts, fmt.Sprintf("%s (%d)", mdText(c.Category), c.Count))
+			parts = append(parts, fmt.Sprintf("%s (%d)", safetext.Inline(c.Category), c.Count))
 		}
 		fmt.Fprintf(&b, "| Top failure categories | %s |\n", strings.Join(parts, ", "))
 	}

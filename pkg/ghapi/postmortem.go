@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // DefaultPostMortemLabels are the labels of a post-mortem issue.
@@ -73,7 +74,7 @@ func (c *Client) FilePostMortem(ctx context.Context, pm PostMortem) (url string,
 		}
 		return existing.GetHTMLURL(), false, nil
 	}
-	title := truncRunes(c.redact(strings.Join(strings.Fields(pm.Title), " ")), 256)
+	title := safetext.TruncateRunes(c.redact(strings.Join(strings.Fields(pm.Title), " ")), 256)
 	body := capBody(c.redact(strings.ReplaceAll(pm.Body, marker, "")), marker)
 	req := &github.IssueRequest{Title: &title, Body: &body}
 	if len(pm.Labels) > 0 {
@@ -144,30 +145,11 @@ func (c *Client) findIssue(ctx context.Context, labels []string, marker string) 
 // capBody cuts s to MaxBody characters at a line boundary, then appends
 // tail (a hidden marker) on its own line.
 func capBody(s, tail string) string {
-	limit := MaxBody - utf8.RuneCountInString(tail) - 2
-	if utf8.RuneCountInString(s) > limit {
-		const note = "\n\n_(truncated: see the run for the full report)_\n"
-		s = truncRunes(s, limit-utf8.RuneCountInString(note))
-		if i := strings.LastIndexByte(s, '\n'); i > len(s)/2 {
-			s = s[:i]
-		}
-		s += note
-	}
+	s = safetext.CapRunes(s, MaxBody-utf8.RuneCountInString(tail)-2, "\n\n_(truncated: see the run for the full report)_\n")
 	if tail == "" {
 		return s
 	}
 	return strings.TrimRight(s, "\n") + "\n\n" + tail
-}
-
-func truncRunes(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
 
 // PostMortemFor builds the post-mortem issue of a failed run. Every piece of
@@ -176,7 +158,11 @@ func truncRunes(s string, n int) string {
 func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 	wf := env.WorkflowName()
 	fp := Fingerprint(firstNonEmpty(env.WorkflowPath(), wf), r.Category, r.TopFailure())
-	cell := func(s string) string { return mdText(red.String(s)) }
+	// Each org text is redacted, then cut, then escaped: in that order no
+	// escaped or truncated form of a secret can slip past the redactor.
+	esc := safetext.Escaper{Redact: red.String}
+	cell := esc.Inline
+	cutCell := func(s string, n int) string { return safetext.Inline(esc.TruncateRunes(s, n)) }
 	runURL := red.String(env.RunURL())
 
 	var b strings.Builder
@@ -216,7 +202,7 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 	if r.Error != nil || r.ErrorText != "" {
 		b.WriteString("\n### What went wrong\n\n")
 		if r.ErrorText != "" {
-			b.WriteString(block(red.String(r.ErrorText), 2000))
+			b.WriteString(block(esc, r.ErrorText, 2000))
 		}
 		if r.Error != nil {
 			if r.Error.Explanation != "" {
@@ -243,7 +229,7 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 			if f.Line > 0 {
 				loc += fmt.Sprintf(":%d", f.Line)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(f.Type), cell(f.FullName), cell(loc), cell(truncRunes(f.Problem, 500)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(f.Type), cell(f.FullName), cell(loc), cutCell(f.Problem, 500))
 		}
 	}
 	if failed := r.HardTestFailures(); len(failed) > 0 {
@@ -254,7 +240,7 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 				fmt.Fprintf(&b, "\n…and %d more.\n", len(failed)-50)
 				break
 			}
-			fmt.Fprintf(&b, "| %s | %s |\n", cell(t.FullName()), cell(truncRunes(t.Message, 500)))
+			fmt.Fprintf(&b, "| %s | %s |\n", cell(t.FullName()), cutCell(t.Message, 500))
 		}
 	}
 	if len(r.FlakyTests) > 0 {
@@ -277,7 +263,7 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 	}
 	if len(r.NextSteps) > 0 {
 		b.WriteString("\n### Suggested next steps\n\n")
-		b.WriteString(block(red.String(strings.Join(r.NextSteps, "\n")), 4000))
+		b.WriteString(block(esc, strings.Join(r.NextSteps, "\n"), 4000))
 	}
 	b.WriteString("\n### Links\n\n")
 	if runURL != "" {
@@ -311,7 +297,7 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 	marker := Marker(fp)
 	title := fmt.Sprintf("Deployment failed: %s in %s on %s", r.Category, wf, env.Branch())
 	return PostMortem{
-		Title:       truncRunes(red.String(strings.Join(strings.Fields(title), " ")), 256),
+		Title:       esc.TruncateRunes(strings.Join(strings.Fields(title), " "), 256),
 		Body:        capBody(red.String(b.String()), marker),
 		Labels:      append([]string(nil), DefaultPostMortemLabels...),
 		Fingerprint: fp,
@@ -319,14 +305,10 @@ func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
 	}
 }
 
-// block renders untrusted multi-line text as a fenced code block.
-func block(s string, limit int) string {
-	s = truncRunes(strings.TrimSpace(s), limit)
-	fence := "```"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	return fence + "text\n" + s + "\n" + fence + "\n\n"
+// block renders untrusted multi-line text, redacted and then cut to limit
+// runes, as a fenced code block.
+func block(esc safetext.Escaper, s string, limit int) string {
+	return safetext.Fence(esc.TruncateRunes(strings.TrimSpace(esc.Text(s)), limit), "text") + "\n"
 }
 
 func shortSHA(s string) string {

@@ -26,6 +26,7 @@ import (
 	"github.com/org/deploy-guard/pkg/ghapi"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // Defaults of Slack's retry budget.
@@ -163,7 +164,7 @@ func BlockKit(m Message, red *redact.Redactor) ([]byte, error) {
 		fallback += ": " + headline
 	}
 	p := payload{Text: cut(Escape(strings.Join(strings.Fields(fallback), " ")), maxFallback)}
-	p.Blocks = append(p.Blocks, block{Type: "header", Text: &text{Type: "plain_text", Text: cutPlain(title, maxHeader), Emoji: true}})
+	p.Blocks = append(p.Blocks, block{Type: "header", Text: &text{Type: "plain_text", Text: safetext.TruncateRunes(title, maxHeader), Emoji: true}})
 	if headline != "" {
 		p.Blocks = append(p.Blocks, block{Type: "section", Text: &text{Type: "mrkdwn", Text: cut(Escape(headline), maxSectionText)}})
 	}
@@ -261,13 +262,6 @@ func cut(s string, n int) string {
 		out = out[:i]
 	}
 	return out + "…"
-}
-
-func cutPlain(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }
 
 // Send posts payload, retrying 429 (after Retry-After, up to MaxWait) and

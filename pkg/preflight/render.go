@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 var checkTitles = map[string]string{
@@ -60,9 +61,9 @@ func writeFindings(b *strings.Builder, fs []Finding, icon string) {
 	for _, f := range fs {
 		fmt.Fprintf(b, "- %s **%s**", icon, checkTitles[f.Check])
 		if loc := location(f); loc != "" {
-			fmt.Fprintf(b, " %s", mdText(loc))
+			fmt.Fprintf(b, " %s", safetext.Inline(loc))
 		}
-		fmt.Fprintf(b, ": %s\n", mdText(f.Message))
+		fmt.Fprintf(b, ": %s\n", safetext.Inline(f.Message))
 	}
 }
 
@@ -95,14 +96,3 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
-
-// mdText makes untrusted one-line text inert in Markdown: no line breaks,
-// no HTML, no links, no emphasis, no mentions.
-func mdText(s string) string {
-	return mdEscaper.Replace(strings.Join(strings.Fields(s), " "))
-}
-
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "#", `\#`,
-	"<", "&lt;", ">", "&gt;", "&", "&amp;", "|", `\|`, "@", "&#64;", "~", `\~`,
-)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/deploy-guard/pkg/actions"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // MaxPerLevel is the runner's cap on annotations of one level per step.
@@ -228,11 +229,7 @@ func withDiagnosis(text string, d result.Diagnosis) string {
 
 // oneLine returns the first line of s, trimmed and cut to n bytes.
 func oneLine(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	return actions.Truncate(s, n)
+	return safetext.Truncate(strings.TrimSpace(safetext.FirstLine(strings.TrimSpace(s))), n)
 }
 
 func pct(f float64) string {

@@ -2,162 +2,32 @@ package report
 
 import (
 	"fmt"
-	"html"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/org/deploy-guard/pkg/actions"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
-// Text from the org (names, messages, stack traces) is untrusted: these
-// helpers make sure it renders as text in GitHub-flavoured Markdown and can
-// neither break the layout nor inject HTML.
+// Text from the org (names, messages, stack traces) is untrusted: it is
+// escaped with package safetext, the one set of rules every renderer shares.
+// The run reaches the renderers already redacted (see app), so the text is
+// escaped and cut here after its secrets were masked. The short names below
+// keep the renderers readable.
+var (
+	collapse = safetext.Collapse
+	md       = safetext.Inline
+	mdMax    = safetext.InlineMax
+	htm      = safetext.HTML
+	cut      = safetext.Truncate
+	fenceFor = safetext.FenceFor
+)
 
-// collapse turns every run of whitespace, line breaks included, into one
-// space and drops control characters.
-func collapse(s string) string {
-	clean := len(s) == 0 || (s[0] != ' ' && s[len(s)-1] != ' ')
-	for i := 0; clean && i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || (c == ' ' && s[i-1] == ' ') {
-			clean = false
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t' || r == ' ' || r == '\u2028' || r == '\u2029' || r == '\u00a0':
-			space = true
-			continue
-		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// md escapes s for inline Markdown (paragraphs, list items, table cells):
-// one line, HTML special characters as entities, Markdown punctuation
-// backslash-escaped, pipes escaped for tables.
-func md(s string) string {
-	s = collapse(s)
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '#', '-', '+', '=', '!':
-			if i == 0 {
-				b.WriteByte('\\')
-			}
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// mdMax is md of s cut to n bytes of source text.
-func mdMax(s string, n int) string {
-	return md(actions.Truncate(collapse(s), n))
-}
-
-// code renders s as a one-line code span that no backtick in s can close.
-// In a table cell pipes are escaped too (GFM strips the backslash).
+// code renders s as a one-line code span; inTable escapes pipes too.
 func code(s string, inTable bool) string {
-	s = collapse(s)
-	if s == "" {
-		return ""
-	}
-	if strings.ContainsAny(s, "<>") {
-		// Code spans show HTML literally on GitHub, but not in every viewer
-		// of report.md: fall back to escaped text.
-		return md(s)
-	}
 	if inTable {
-		s = strings.ReplaceAll(s, "|", "\\|")
+		return safetext.CodeCell(s)
 	}
-	longest := longestBacktickRun(s)
-	fence := strings.Repeat("`", longest+1)
-	if longest > 0 && (s[0] == '`' || s[len(s)-1] == '`') {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
-}
-
-// htm escapes s for HTML content (inside <summary>, <pre>). A line that
-// starts with ':' or '#' gets it as an entity, so that `cat report.md` in a
-// workflow cannot emit a workflow command ("::error::") and no viewer takes
-// the line for a heading.
-func htm(s string) string {
-	s = html.EscapeString(strings.ToValidUTF8(s, "\uFFFD"))
-	if !strings.Contains(s, "\n") && !strings.HasPrefix(strings.TrimLeft(s, " \t"), ":") && !strings.HasPrefix(strings.TrimLeft(s, " \t"), "#") {
-		return s
-	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		t := strings.TrimLeft(l, " \t\r")
-		if strings.HasPrefix(t, ":") || strings.HasPrefix(t, "#") {
-			lead := l[:len(l)-len(t)]
-			lines[i] = lead + fmt.Sprintf("&#%d;", t[0]) + t[1:]
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// cut truncates s to at most n bytes at a rune boundary, with an ellipsis
-// when there is room for one.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	if n >= len("…")+1 {
-		return actions.Truncate(s, n)
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-// fenceFor returns a code fence longer than any backtick run in s.
-func fenceFor(s string) string {
-	return strings.Repeat("`", max(3, longestBacktickRun(s)+1))
-}
-
-// longestBacktickRun is the length of the longest run of backticks in s:
-// a code span or fence must be longer to contain s.
-func longestBacktickRun(s string) int {
-	longest, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return longest
+	return safetext.Code(s)
 }
 
 // safeToken keeps a value that goes into a shell command only when it is a

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/org/deploy-guard/pkg/actions"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // DefaultMaxBytes is the step summary budget: the runner rejects a step
@@ -229,13 +229,13 @@ func renderBanner(r *result.Run, o Options) string {
 	}
 	var facts []string
 	if r.DeployID != "" {
-		facts = append(facts, "Deploy "+code(actions.Truncate(r.DeployID, 100), false))
+		facts = append(facts, "Deploy "+code(safetext.Truncate(r.DeployID, 100), false))
 	}
 	if r.Mode != "" {
-		facts = append(facts, "mode "+code(actions.Truncate(r.Mode, 50), false))
+		facts = append(facts, "mode "+code(safetext.Truncate(r.Mode, 50), false))
 	}
 	if r.TargetOrg != "" {
-		facts = append(facts, "org "+code(actions.Truncate(r.TargetOrg, 100), false))
+		facts = append(facts, "org "+code(safetext.Truncate(r.TargetOrg, 100), false))
 	}
 	if n := r.DeploymentAttempts(); n > 0 {
 		facts = append(facts, plural(n, "attempt", "attempts"))
@@ -291,7 +291,7 @@ func renderBanner(r *result.Run, o Options) string {
 		b.WriteString("\n\n")
 	}
 	if r.ErrorText != "" && r.ErrorText != r.Message {
-		fmt.Fprintf(&b, "<details><summary>Error details</summary>\n\n<pre>%s</pre>\n\n</details>\n\n", htm(actions.Truncate(r.ErrorText, 4000)))
+		fmt.Fprintf(&b, "<details><summary>Error details</summary>\n\n<pre>%s</pre>\n\n</details>\n\n", htm(safetext.Truncate(r.ErrorText, 4000)))
 	}
 	return b.String()
 }
@@ -346,7 +346,7 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 	if len(r.FlakyTests) > 0 {
 		s := &section{rank: rankFlaky, limit: limit, head: "### 🎲 Flaky tests\n\nThese tests failed in the deployment and passed when re-run alone. They did not block the deployment; fix them before they do.\n\n", tail: "\n"}
 		for _, n := range r.FlakyTests {
-			s.push("- " + code(actions.Truncate(n, 300), false) + "\n")
+			s.push("- " + code(safetext.Truncate(n, 300), false) + "\n")
 		}
 		secs = append(secs, s)
 	}
@@ -362,7 +362,7 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 		for i, n := range r.NextSteps {
 			item := mdMax(n, 2000)
 			if strings.HasPrefix(n, "sf ") && !strings.ContainsAny(n, "\n") {
-				item = code(actions.Truncate(n, 2000), false)
+				item = code(safetext.Truncate(n, 2000), false)
 			}
 			s.push(fmt.Sprintf("%d. %s\n", i+1, item))
 		}
@@ -395,7 +395,7 @@ func timelineSection(r *result.Run, limit int) *section {
 			outcome += " " + code(string(a.Category), true)
 		}
 		s.push(fmt.Sprintf("| %d | %s | %s | %s | %d | %s | %s |\n",
-			a.Number, mdMax(a.Kind, 100), code(actions.Truncate(a.Command, 1000), true), duration(a.Duration), a.ExitCode, outcome, next))
+			a.Number, mdMax(a.Kind, 100), code(safetext.Truncate(a.Command, 1000), true), duration(a.Duration), a.ExitCode, outcome, next))
 	}
 	return s
 }
@@ -432,7 +432,7 @@ func componentSections(d *result.Deploy, p Project, limit int) []*section {
 			if s.skip() {
 				continue
 			}
-			name := code(actions.Truncate(componentName(c), 300), true)
+			name := code(safetext.Truncate(componentName(c), 300), true)
 			if c.Type != "" {
 				name += " (" + mdMax(c.Type, 100) + ")"
 			}
@@ -449,7 +449,7 @@ func componentSections(d *result.Deploy, p Project, limit int) []*section {
 				}
 				loc = code(f, true)
 			} else if c.FileName != "" {
-				loc = code(actions.Truncate(c.FileName, 300), true) + " (not found locally)"
+				loc = code(safetext.Truncate(c.FileName, 300), true) + " (not found locally)"
 			}
 			fix := mdMax(c.Explanation, 500)
 			if c.Fix != "" {
@@ -477,10 +477,10 @@ func testSection(r *result.Run, p Project, limit int) *section {
 			continue
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "<details><summary><code>%s</code> — %s</summary>\n\n", htm(collapse(actions.Truncate(t.FullName(), 300))), htm(collapse(oneLine(t.Message, 300))))
-		body := actions.Truncate(t.Message, 4000)
+		fmt.Fprintf(&b, "<details><summary><code>%s</code> — %s</summary>\n\n", htm(collapse(safetext.Truncate(t.FullName(), 300))), htm(collapse(oneLine(t.Message, 300))))
+		body := safetext.Truncate(t.Message, 4000)
 		if t.StackTrace != "" {
-			body += "\n\n" + actions.Truncate(t.StackTrace, 4000)
+			body += "\n\n" + safetext.Truncate(t.StackTrace, 4000)
 		}
 		fmt.Fprintf(&b, "<pre>%s</pre>\n\n", htm(strings.TrimSpace(body)))
 		var facts []string
@@ -557,7 +557,7 @@ func byClassSection(r *result.Run, limit int) *section {
 		if s.skip() {
 			continue
 		}
-		s.push(fmt.Sprintf("| %s | %d | %d | %d |\n", code(actions.Truncate(rw.name, 300), true), rw.failed, rw.flaky, rw.passed))
+		s.push(fmt.Sprintf("| %s | %d | %d | %d |\n", code(safetext.Truncate(rw.name, 300), true), rw.failed, rw.flaky, rw.passed))
 	}
 	return s
 }
@@ -587,7 +587,7 @@ func coverageSection(d *result.Deploy, threshold float64, limit int, skeletons s
 		}
 		line := "- ⚠️ "
 		if w.Name != "" {
-			line += code(actions.Truncate(w.Name, 300), false) + ": "
+			line += code(safetext.Truncate(w.Name, 300), false) + ": "
 		}
 		line += mdMax(w.Message, 1000)
 		warns = append(warns, line)
@@ -620,7 +620,7 @@ func coverageSection(d *result.Deploy, threshold float64, limit int, skeletons s
 		if s.skip() {
 			continue
 		}
-		s.push(fmt.Sprintf("| %s | %s | %d/%d | %s | %s |\n", code(actions.Truncate(c.Name, 300), true), mdMax(c.Type, 50), c.Covered(), c.Locations, pct(c.Percent()), lineRanges(c.UncoveredLines, 12)))
+		s.push(fmt.Sprintf("| %s | %s | %d/%d | %s | %s |\n", code(safetext.Truncate(c.Name, 300), true), mdMax(c.Type, 50), c.Covered(), c.Locations, pct(c.Percent()), lineRanges(c.UncoveredLines, 12)))
 	}
 	return s
 }

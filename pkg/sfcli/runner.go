@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // Invocation is one call to sf.
@@ -122,16 +124,9 @@ func (o *Output) Describe() string {
 	case o.Signal != "":
 		return fmt.Sprintf("sf was killed by %s (exit %d)", o.Signal, o.ExitCode)
 	case o.Envelope != nil && o.Envelope.IsError():
-		return fmt.Sprintf("%s: %s (exit %d)", o.Envelope.Name, firstLine(o.Envelope.Message), o.ExitCode)
+		return fmt.Sprintf("%s: %s (exit %d)", o.Envelope.Name, safetext.FirstLine(o.Envelope.Message), o.ExitCode)
 	case o.ParseErr != nil:
 		return fmt.Sprintf("exit %d, %v", o.ExitCode, o.ParseErr)
 	}
 	return fmt.Sprintf("exit %d", o.ExitCode)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
