@@ -202,3 +202,38 @@ func TestSecretInPreflightFindingNeverLeaks(t *testing.T) {
 		}
 	}
 }
+
+// Org text cannot mention people through the pull-request comment: every
+// `@` from the org (component problems, test messages and stack traces, the
+// error message) arrives as an entity.
+func TestPRCommentMentionsNobody(t *testing.T) {
+	fake := &sideChannels{bodies: map[string]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml", config.InputMaxAttempts: "1",
+		config.InputGitHubToken: "ghs_mentiontesttoken123", config.InputPRComment: "true"})
+	for k, v := range map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "acme/crm", "GITHUB_REF": "refs/pull/5/merge", "GITHUB_RUN_ID": "42"} {
+		e.vars[k] = v
+	}
+	e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
+		if strings.Join(inv.Args[:3], " ") != "project deploy resume" {
+			return happySF(inv)
+		}
+		return reply(`{"status":1,"result":{"id":"`+testID+`","status":"Failed","done":true,"success":false,"numberComponentErrors":1,"numberTestErrors":1,
+			"errorMessage":"ask @octocat","details":{"componentFailures":[{"componentType":"ApexClass","fullName":"Invoice","fileName":"classes/Invoice.cls",
+			"problem":"cc @acme/admins please","problemType":"Error","lineNumber":"3"}],
+			"runTestResult":{"numTestsRun":1,"failures":[{"name":"InvoiceTest","methodName":"charges","message":"ping @mona\n@hubot deploy","stackTrace":"Class.InvoiceTest: @ghost line 3","time":1}]}}}}`, 1)
+	}
+	if code := e.run(); code != ExitFailed {
+		t.Fatalf("exit %d\n%s", code, e.stdout.String())
+	}
+	fake.mu.Lock()
+	body := fake.bodies["POST /repos/acme/crm/issues/5/comments"]
+	fake.mu.Unlock()
+	if !strings.Contains(body, "acme/admins") || !strings.Contains(body, "mona") || !strings.Contains(body, "hubot") {
+		t.Fatalf("the comment lacks the org's text:\n%s", body)
+	}
+	if m := regexp.MustCompile(`@[A-Za-z]`).FindAllString(body, -1); len(m) > 0 {
+		t.Errorf("the comment mentions %v:\n%s", m, body)
+	}
+}

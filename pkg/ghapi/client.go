@@ -39,11 +39,12 @@ type Client struct {
 	tokenRed *redact.Redactor
 
 	mu      sync.Mutex
-	runs    []Run // cached history, newest first
-	runsN   int   // how many usable runs were asked for when runs was read
-	runsAll bool  // the history has no more runs than runs
-	runsErr error // the first fault reading the history
-	warned  bool  // a fail-open warning was already handed out
+	runs    []Run  // cached history, newest first
+	runsN   int    // how many usable runs were asked for when runs was read
+	runsAll bool   // the history has no more runs than runs
+	runsErr error  // the first fault reading the history
+	warned  bool   // a fail-open warning was already handed out
+	login   string // the token's identity, once read (see identity)
 }
 
 // New returns a client for env's repository. The token is sent as a bearer

@@ -18,6 +18,9 @@ import (
 type fakeGitHub struct {
 	t     *testing.T
 	token string
+	// login is the token's user for GET /user; empty for an installation
+	// token, which gets 403 there and comments as github-actions[bot].
+	login string
 
 	mu       sync.Mutex
 	runs     []map[string]any // newest first
@@ -40,6 +43,7 @@ func newFake(t *testing.T) (*fakeGitHub, *httptest.Server) {
 	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/issues/{n}/comments", f.listComments)
 	mux.HandleFunc("POST /api/v3/repos/{o}/{r}/issues/{n}/comments", f.createComment)
 	mux.HandleFunc("PATCH /api/v3/repos/{o}/{r}/issues/comments/{id}", f.editComment)
+	mux.HandleFunc("GET /api/v3/user", f.user)
 	f.mux = mux
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -194,7 +198,8 @@ func (f *fakeGitHub) createComment(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	c := map[string]any{"id": f.nextID, "body": req.Body, "html_url": fmt.Sprintf("https://github.example/acme/app/issues/%d#issuecomment-%d", n, f.nextID)}
+	c := map[string]any{"id": f.nextID, "body": req.Body, "html_url": fmt.Sprintf("https://github.example/acme/app/issues/%d#issuecomment-%d", n, f.nextID),
+		"user": map[string]any{"login": f.author()}}
 	f.comments[n] = append(f.comments[n], c)
 	writeJSON(w, 201, c)
 }
@@ -215,4 +220,22 @@ func (f *fakeGitHub) editComment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, 404, map[string]any{"message": "Not Found"})
+}
+
+func (f *fakeGitHub) user(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.login == "" {
+		writeJSON(w, 403, map[string]any{"message": "Resource not accessible by integration"})
+		return
+	}
+	writeJSON(w, 200, map[string]any{"login": f.login, "type": "User"})
+}
+
+// author is who the token comments as.
+func (f *fakeGitHub) author() string {
+	if f.login == "" {
+		return ActionsBotLogin
+	}
+	return f.login
 }

@@ -484,3 +484,42 @@ func assertNoSecrets(t *testing.T, f *fakeGitHub, secrets ...string) {
 		}
 	}
 }
+
+// Anyone can post a comment that quotes the marker; only a comment the
+// token's own identity wrote is edited. Covers both kinds of token: the
+// workflow's installation token (GET /user is 403: github-actions[bot]) and
+// a personal token (GET /user names it).
+func TestPRCommentEditsOnlyItsOwn(t *testing.T) {
+	for _, login := range []string{"", "deploy-bot"} {
+		t.Run("login="+login, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.login = login
+			env := f.env(srv)
+			env.PRNumber = 5
+			forged := "Looks good " + PRCommentMarker
+			f.comments[5] = []map[string]any{
+				{"id": int64(1), "body": forged, "html_url": "u1", "user": map[string]any{"login": "mallory"}},
+				{"id": int64(2), "body": forged, "html_url": "u2", "user": map[string]any{"login": map[bool]string{true: "deploy-bot", false: ActionsBotLogin}[login == ""]}},
+			}
+			c := New(f.token, env, srv.Client())
+			c.Sleep = noSleep
+			url1, err := c.UpsertPRComment(context.Background(), "deploy failed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			url2, err := c.UpsertPRComment(context.Background(), "deploy recovered")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.comments[5][0]["body"] != forged || f.comments[5][1]["body"] != forged {
+				t.Errorf("a comment written by someone else was edited: %v", f.comments[5][:2])
+			}
+			if len(f.comments[5]) != 3 || url1 != url2 || !strings.Contains(f.comments[5][2]["body"].(string), "deploy recovered") {
+				t.Errorf("want one own comment, created then edited: %d comments, urls %q %q", len(f.comments[5]), url1, url2)
+			}
+			if n := f.count("GET /api/v3/user"); n != 1 {
+				t.Errorf("identity read %d times, want once", n)
+			}
+		})
+	}
+}

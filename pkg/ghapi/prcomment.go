@@ -18,16 +18,22 @@ var ErrNoPullRequest = errors.New("not a pull request run")
 // prCommentPages bounds the search for the existing comment.
 const prCommentPages = 10
 
+// ActionsBotLogin is the author of comments made with the workflow's
+// GITHUB_TOKEN, an installation token that cannot read GET /user.
+const ActionsBotLogin = "github-actions[bot]"
+
 // UpsertPRComment writes body as the sticky comment of the run's pull
-// request: it edits the comment carrying PRCommentMarker, or creates one.
-// The body passes through the client's redactor. It needs
-// `pull-requests: write` (or `issues: write`).
+// request: it edits the comment carrying PRCommentMarker that the token's
+// own identity wrote, or creates one. A comment someone else wrote is never
+// edited, even when it quotes the marker. The body passes through the
+// client's redactor. It needs `pull-requests: write` (or `issues: write`).
 func (c *Client) UpsertPRComment(ctx context.Context, body string) (url string, err error) {
 	if c.env.PRNumber <= 0 {
 		return "", ErrNoPullRequest
 	}
 	text := capBody(c.redact(strings.ReplaceAll(body, PRCommentMarker, "")), PRCommentMarker)
 	owner, repo, num := c.env.Owner(), c.env.Name(), c.env.PRNumber
+	me := c.identity(ctx)
 
 	var found *github.IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100, Page: 1}}
@@ -43,7 +49,7 @@ func (c *Client) UpsertPRComment(ctx context.Context, body string) (url string, 
 			return "", c.prErr("listing pull-request comments", err)
 		}
 		for _, cm := range list {
-			if strings.Contains(cm.GetBody(), PRCommentMarker) {
+			if strings.Contains(cm.GetBody(), PRCommentMarker) && strings.EqualFold(cm.GetUser().GetLogin(), me) {
 				found = cm
 				break
 			}
@@ -80,4 +86,29 @@ func (c *Client) UpsertPRComment(ctx context.Context, body string) (url string, 
 
 func (c *Client) prErr(what string, err error) error {
 	return fmt.Errorf("%s: %s: %w", what, Fix(err, "pull-requests: write"), err)
+}
+
+// identity is the login the token acts as, read once: GET /user for a
+// personal or fine-grained token; an installation token (the workflow's
+// GITHUB_TOKEN) cannot read /user and comments as ActionsBotLogin. When the
+// read fails the fallback may not match any comment: a new one is created
+// rather than someone else's edited.
+func (c *Client) identity(ctx context.Context) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.login != "" {
+		return c.login
+	}
+	var u *github.User
+	err := c.call(ctx, true, func(ctx context.Context) (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		u, resp, err = c.gh.Users.Get(ctx, "")
+		return resp, err
+	})
+	c.login = ActionsBotLogin
+	if err == nil && u.GetLogin() != "" {
+		c.login = u.GetLogin()
+	}
+	return c.login
 }

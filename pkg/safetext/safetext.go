@@ -119,12 +119,13 @@ func code(s string, inTable bool) string {
 	return fence + s + fence
 }
 
-// HTML escapes s for HTML content (inside <summary>, <pre>, <code>). A line
-// that starts with ':' or '#' gets it as an entity, so that `cat report.md`
-// in a workflow cannot emit a workflow command ("::error::") and no viewer
-// takes the line for a heading.
+// HTML escapes s for HTML content (inside <summary>, <pre>, <code>); `@`
+// becomes an entity so that no one is mentioned. A line that starts with
+// ':' or '#' gets it as an entity, so that `cat report.md` in a workflow
+// cannot emit a workflow command ("::error::") and no viewer takes the line
+// for a heading.
 func HTML(s string) string {
-	s = html.EscapeString(strings.ToValidUTF8(s, "\uFFFD"))
+	s = strings.ReplaceAll(html.EscapeString(strings.ToValidUTF8(s, "\uFFFD")), "@", "&#64;")
 	if !strings.Contains(s, "\n") && !strings.HasPrefix(strings.TrimLeft(s, " \t"), ":") && !strings.HasPrefix(strings.TrimLeft(s, " \t"), "#") {
 		return s
 	}

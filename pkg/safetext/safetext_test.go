@@ -59,6 +59,7 @@ func TestHTML(t *testing.T) {
 		{"::error::forged", "&#58;:error::forged"},
 		{"ok\n  ::warning::x\n# head", "ok\n  &#58;:warning::x\n&#35; head"},
 		{"bad \xff byte", "bad \uFFFD byte"},
+		{"cc @octocat", "cc &#64;octocat"},
 	}
 	for _, tc := range cases {
 		if got := HTML(tc.in); got != tc.want {
