@@ -74,14 +74,14 @@ func (rc *Recovery) Run(ctx context.Context, req Request) *Report {
 }
 
 // onlyTestsFailed reports whether a deployment failed on Apex test failures
-// alone: no component failed, so the same content would deploy if the
-// tests passed.
+// alone: no component failed (a component warning is not a failure), so the
+// same content would deploy if the tests passed.
 func (rc *Recovery) onlyTestsFailed(o *Outcome) bool {
 	if o.Succeeded || o.Canceled || o.Deploy == nil {
 		return false
 	}
 	d := o.Deploy
-	return len(d.TestFailures) > 0 && len(d.ComponentFailures) == 0 && d.ErrorMessage == ""
+	return len(d.TestFailures) > 0 && !d.HasComponentErrors() && d.ErrorMessage == ""
 }
 
 // rerunFlaky re-runs the failed tests alone. Tests that pass are flaky; when

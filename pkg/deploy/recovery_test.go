@@ -56,25 +56,32 @@ func newRecovery(sf *fakeSF) (*Recovery, *fakeClock) {
 }
 
 func TestRecoveryFlakyTest(t *testing.T) {
-	const id = "0Af000000000010AAA"
-	sf := &fakeSF{queues: map[string][]reply{
-		"start":  {queued(id), queued(id)},
-		"resume": {finished(id, "Failed", 1, testFailure), finished(id, "Succeeded", 0, "")},
-		"apex":   {testRun("Passed", "InvoiceTest.testTotals")},
-	}}
-	rc, _ := newRecovery(sf)
-	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
-	if !rep.Succeeded || !rep.Recovered {
-		t.Fatalf("report = %+v", rep.Outcome)
-	}
-	if strings.Join(rep.FlakyTests, ",") != "InvoiceTest.testTotals" {
-		t.Errorf("flaky = %v", rep.FlakyTests)
-	}
-	if got := rep.DeploymentAttempts(); got != 2 {
-		t.Errorf("attempts = %d, want 2 (the redeploy counts)", got)
-	}
-	if got := sf.count("apex run test --wait 10 --tests InvoiceTest.testTotals"); got != 1 {
-		t.Errorf("reruns = %d:\n%s", got, strings.Join(sf.calls, "\n"))
+	// A component warning is not a failure: the tests alone failed the
+	// deployment, so the flaky check runs all the same.
+	withWarning := strings.Replace(testFailure, `"componentFailures":[]`, `"componentFailures":[{"componentType":"CustomObject","fullName":"Invoice__c","problem":"Setting sharingModel is deprecated","problemType":"Warning"}]`, 1)
+	for name, details := range map[string]string{"tests only": testFailure, "tests and a component warning": withWarning} {
+		t.Run(name, func(t *testing.T) {
+			const id = "0Af000000000010AAA"
+			sf := &fakeSF{queues: map[string][]reply{
+				"start":  {queued(id), queued(id)},
+				"resume": {finished(id, "Failed", 1, details), finished(id, "Succeeded", 0, "")},
+				"apex":   {testRun("Passed", "InvoiceTest.testTotals")},
+			}}
+			rc, _ := newRecovery(sf)
+			rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
+			if !rep.Succeeded || !rep.Recovered {
+				t.Fatalf("report = %+v", rep.Outcome)
+			}
+			if strings.Join(rep.FlakyTests, ",") != "InvoiceTest.testTotals" {
+				t.Errorf("flaky = %v", rep.FlakyTests)
+			}
+			if got := rep.DeploymentAttempts(); got != 2 {
+				t.Errorf("attempts = %d, want 2 (the redeploy counts)", got)
+			}
+			if got := sf.count("apex run test --wait 10 --tests InvoiceTest.testTotals"); got != 1 {
+				t.Errorf("reruns = %d:\n%s", got, strings.Join(sf.calls, "\n"))
+			}
+		})
 	}
 }
 

@@ -265,10 +265,20 @@ func renderBanner(r *result.Run, o Options) string {
 			counts = append(counts, fmt.Sprintf("Tests: %d of %d completed", d.TestsCompleted, d.TestsTotal))
 		}
 		if d.ComponentsTotal > 0 || len(d.ComponentFailures) > 0 {
-			counts = append(counts, fmt.Sprintf("Components: %d of %d deployed, %s", d.ComponentsDeployed, d.ComponentsTotal, plural(len(d.ComponentFailures), "failure", "failures")))
+			failed := len(r.ComponentErrors())
+			c := fmt.Sprintf("Components: %d of %d deployed, %s", d.ComponentsDeployed, d.ComponentsTotal, plural(failed, "failure", "failures"))
+			if w := len(d.ComponentFailures) - failed; w > 0 {
+				c += ", " + plural(w, "warning", "warnings")
+			}
+			counts = append(counts, c)
 		}
 		if run := testsRun(d); run > 0 || len(d.TestFailures) > 0 {
-			counts = append(counts, fmt.Sprintf("Tests: %d run, %d failed", run, len(d.TestFailures)))
+			failed := len(r.HardTestFailures())
+			c := fmt.Sprintf("Tests: %d run, %d failed", run, failed)
+			if f := len(d.TestFailures) - failed; f > 0 {
+				c += fmt.Sprintf(", %d flaky", f)
+			}
+			counts = append(counts, c)
 		}
 		if p, ok := d.OrgCoverage(); ok {
 			counts = append(counts, fmt.Sprintf("Coverage: %s (threshold %s)", pct(p), pct(o.CoverageThreshold)))

@@ -41,6 +41,11 @@ func filter[T any](xs []T, keep func(T) bool) []T {
 	return out
 }
 
+// HasComponentErrors reports whether a component failed; warnings aside.
+func (d *Deploy) HasComponentErrors() bool {
+	return d != nil && len(filter(d.ComponentFailures, func(c ComponentFailure) bool { return !c.IsWarning() })) > 0
+}
+
 // FirstComponentError is the first component failure that is an error.
 func (r *Run) FirstComponentError() (ComponentFailure, bool) {
 	if r == nil || r.Deploy == nil {
