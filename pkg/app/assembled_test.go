@@ -250,10 +250,6 @@ func TestAssembledFailuresAgreeAcrossSinks(t *testing.T) {
 // capped on its own and side channels annotated directly, so the runner
 // dropped some silently and the "more" notice undercounted.
 func TestAssembledAnnotationsStayWithinTheRunnersCap(t *testing.T) {
-	_, url := newGitHub(t, 0, true)
-	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputGitHubToken: "ghs_captoken",
-		config.InputSlackWebhookURL: url + "/slack/T0/B0/gone"})
-	e.withGitHub(url)
 	var comps []string
 	for i := 0; i < 10; i++ {
 		comps = append(comps, componentJSON("CustomObject", fmt.Sprintf("Old%d__c", i), "Warning", "Setting sharingModel is deprecated", 1))
@@ -261,31 +257,63 @@ func TestAssembledAnnotationsStayWithinTheRunnersCap(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		comps = append(comps, componentJSON("ApexClass", fmt.Sprintf("Broken%d", i), "Error", "Variable does not exist: amount", 3))
 	}
-	e.answer = scriptedSF([]string{failedDeploy(`"componentFailures":[` + strings.Join(comps, ",") + `]`)})
-	if code := e.runAt(); code != ExitFailed {
-		t.Fatalf("exit %d\n%s", code, e.stdout.String())
+	tests := []struct {
+		name  string
+		setup func(e *env)
+		sf    func(inv sfcli.Invocation) (*sfcli.Output, error)
+		// first is the first annotation; notice what the count says.
+		first, notice string
+	}{
+		// 12 errors + 10 warnings + the Slack warning, 20 shown.
+		{name: "deployment and a side channel", sf: scriptedSF([]string{failedDeploy(`"componentFailures":[` + strings.Join(comps, ",") + `]`)}),
+			first: "::error", notice: "3 more failures"},
+		// Preflight: the error first; the Slack warning and 9 of 12 hygiene
+		// warnings, 3 counted.
+		{name: "preflight", setup: func(e *env) {
+			e.vars[config.EnvName(config.InputManifest)] = "manifest/package.xml"
+			os.WriteFile(filepath.Join(e.workspace, "manifest", "package.xml"), []byte("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\"><types><members>PaymentService</members><name>ApexClass</name></types><version>62.0</version></Package>\n"), 0o644)
+			writeClasses(t, e.workspace, 12)
+		}, sf: happySF, first: "::error col=65,file=manifest/package.xml", notice: "3 more failures"},
 	}
-	per := map[string]int{}
-	notice := ""
-	for _, a := range e.annotations() {
-		rest := a[2:]
-		level := rest[:strings.IndexAny(rest, " :")]
-		per[level]++
-		if strings.Contains(a, "more failures") {
-			notice = a
-		}
-	}
-	for level, n := range per {
-		if n > 10 {
-			t.Errorf("%d %s annotations: the runner drops all past 10 silently", n, level)
-		}
-	}
-	if !strings.Contains(e.stdout.String(), "could not post to Slack") {
-		t.Errorf("the Slack failure must be annotated (it is deploy-guard's own trouble):\n%s", strings.Join(e.annotations(), "\n"))
-	}
-	// 12 errors + 10 warnings + the Slack warning, 20 shown.
-	if !strings.Contains(notice, "3 more failures") {
-		t.Errorf("notice %q: want it to count the 3 annotations left out", notice)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url := newGitHub(t, 0, true)
+			e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputGitHubToken: "ghs_captoken",
+				config.InputSlackWebhookURL: url + "/slack/T0/B0/gone"})
+			e.withGitHub(url)
+			if tt.setup != nil {
+				tt.setup(e)
+			}
+			e.answer = tt.sf
+			if code := e.runAt(); code == ExitOK {
+				t.Fatalf("exit %d\n%s", code, e.stdout.String())
+			}
+			anns := e.annotations()
+			per := map[string]int{}
+			notice := ""
+			for _, a := range anns {
+				rest := a[2:]
+				level := rest[:strings.IndexAny(rest, " :")]
+				per[level]++
+				if strings.Contains(a, "more failures") {
+					notice = a
+				}
+			}
+			for level, n := range per {
+				if n > 10 {
+					t.Errorf("%d %s annotations: the runner drops all past 10 silently", n, level)
+				}
+			}
+			if len(anns) == 0 || !strings.HasPrefix(anns[0], tt.first) {
+				t.Errorf("annotations must start with %q:\n%s", tt.first, strings.Join(anns, "\n"))
+			}
+			if !strings.Contains(e.stdout.String(), "could not post to Slack") {
+				t.Errorf("the Slack failure must be annotated (it is deploy-guard's own trouble):\n%s", strings.Join(anns, "\n"))
+			}
+			if !strings.Contains(notice, tt.notice) {
+				t.Errorf("notice %q: want it to say %q", notice, tt.notice)
+			}
+		})
 	}
 }
 
