@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/clock"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/deploy"
@@ -70,13 +71,34 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		status := successStatus(cfg.Mode, rep.Recovered)
 		return outcome{end: &ending{code: ExitOK, status: status, category: result.CategoryNone, message: successMessage(a.run, status)}}
 	}
-	e := &ending{code: ExitFailed, status: result.StatusFailed, category: o.Verdict.Category, message: failureMessage(a.run, o.Verdict)}
-	if a.run.Deploy == nil || o.Verdict.Category == result.CategoryTimeout {
-		dg := o.Verdict.Diagnosis
-		dg.Category = o.Verdict.Category
-		e.diagnosis, e.errorText = &dg, o.Verdict.Reason
+	v := a.withoutFlaky(o.Verdict)
+	e := &ending{code: ExitFailed, status: result.StatusFailed, category: v.Category, message: failureMessage(a.run, v)}
+	if a.run.Deploy == nil || v.Category == result.CategoryTimeout {
+		dg := v.Diagnosis
+		dg.Category = v.Category
+		e.diagnosis, e.errorText = &dg, v.Reason
 	}
 	return outcome{end: e}
+}
+
+// withoutFlaky judges a failed deployment again on the failures that remain
+// once the flaky tests are set apart: the verdict was reached before the
+// flaky check, and a flaky test must not be named as the reason.
+func (a *action) withoutFlaky(v deploy.Verdict) deploy.Verdict {
+	d := a.run.Deploy
+	if d == nil || len(a.run.FlakyTests) == 0 {
+		return v
+	}
+	hard := *d
+	hard.TestFailures = a.run.HardTestFailures()
+	c := a.catalog
+	if c == nil {
+		c = classify.Default()
+	}
+	if w := verdict(c.Deploy(&hard)); w.Category != result.CategoryNone && w.Category != result.CategoryUnknown {
+		return w
+	}
+	return v
 }
 
 // phases splits the deployment for the phased and partial fallbacks: the
