@@ -98,6 +98,9 @@ type action struct {
 	catalog *classify.Classifier
 	// sfproject is the parsed sfdx-project.json (nil in quick mode without one).
 	sfproject *sfproject.Project
+	// source is the walk of the package directories preflight made; the
+	// reports find files in it (nil: they walk the project themselves).
+	source *sfproject.Index
 
 	// sections are report sections from steps other than the deployment
 	// (preflight, circuit breaker, metrics). notes buffers every annotation

@@ -32,6 +32,7 @@ func (a *action) preflight(ctx context.Context) (o outcome) {
 	// Findings quote file names and contents: masked before they are
 	// rendered, escaped or cut.
 	a.red.Walk(rep)
+	a.source = rep.Source
 	errs, warns := rep.Errors(), rep.Warnings()
 	a.step("preflight", map[bool]string{true: "failed", false: "passed"}[len(errs) > 0],
 		fmt.Sprintf("%d files, %d errors, %d warnings", rep.Files, len(errs), len(warns)), start)

@@ -23,7 +23,7 @@ func (a *action) maxSkeletons() int {
 
 // project describes the local project for mapping failures to files.
 func (a *action) project() report.Project {
-	p := report.Project{Root: a.workspace, Dir: a.projectDir}
+	p := report.Project{Root: a.workspace, Dir: a.projectDir, Source: a.source}
 	if a.sfproject != nil {
 		p.PackageDirs = a.sfproject.PackageDirs
 	}

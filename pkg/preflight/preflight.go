@@ -83,6 +83,9 @@ type Report struct {
 	// Files is the number of files checked (XML and Apex).
 	Files    int
 	Duration time.Duration
+	// Source is the walk of the package directories the checks used; nil
+	// when the project could not be read. Reports reuse it to find files.
+	Source *sfproject.Index
 }
 
 // Errors returns the error findings.
@@ -146,6 +149,7 @@ func (c *run) all(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("preflight: reading the source: %w", err)
 	}
+	c.r.Source = ix
 	dirs := c.sourceDirs(p)
 	manifestOK, err := c.checkFiles(ctx, ix, dirs)
 	if err != nil {

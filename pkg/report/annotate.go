@@ -39,6 +39,7 @@ func RankedAnnotations(r *result.Run, p Project, threshold float64) []actions.Ra
 	if r == nil {
 		return nil
 	}
+	p = p.prepared()
 	if threshold <= 0 {
 		threshold = DefaultCoverageThreshold
 	}
@@ -282,10 +283,10 @@ func (p Project) testLocation(t result.TestFailure) (string, int) {
 		}
 		var file string
 		if f.kind == "Trigger" {
-			file = p.index().lookup("triggers/" + parts[len(parts)-1] + ".trigger")
+			file = p.componentFile("ApexTrigger", parts[len(parts)-1])
 		} else {
 			for i := 0; i < len(parts) && i < 2 && file == ""; i++ {
-				file = p.index().lookup("classes/" + parts[i] + ".cls")
+				file = p.componentFile("ApexClass", parts[i])
 			}
 		}
 		if file != "" {

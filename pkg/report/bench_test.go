@@ -37,8 +37,8 @@ func benchRun() *result.Run {
 func BenchmarkRender(b *testing.B) {
 	r := benchRun()
 	p := testProject(b)
+	p.Source = p.index() // walked once, as app shares preflight's walk
 	o := Options{Project: p, CoverageThreshold: 75}
-	p.index()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -148,6 +148,7 @@ func Cobertura(r *result.Run, p Project) ([]byte, error) {
 	if r == nil || r.Deploy == nil || len(r.Deploy.Coverage) == 0 {
 		return nil, nil
 	}
+	p = p.prepared()
 	doc := cobCoverage{BranchRate: "0", Complexity: "0", Version: "deploy-guard", Timestamp: "0", Sources: []string{"."}}
 	pkgs := map[string]*cobPackage{}
 	var pkgOrder []string
@@ -156,7 +157,7 @@ func Cobertura(r *result.Run, p Project) ([]byte, error) {
 	for _, c := range sortedCoverage(r.Deploy.Coverage) {
 		file := ""
 		if strings.EqualFold(c.Type, "Trigger") {
-			file = p.index().lookup("triggers/" + c.Name + ".trigger")
+			file = p.componentFile("ApexTrigger", c.Name)
 			if file == "" {
 				file = "triggers/" + c.Name + ".trigger"
 			}

@@ -9,19 +9,19 @@
 package report
 
 import (
-	"encoding/json"
-	"io/fs"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfproject"
 )
 
-// Project locates the local source files of the deployed components.
+// Project locates the local source files of the deployed components. The
+// layout model is sfproject's: the CLI's metadata registry and .forceignore
+// applied to one walk of the package directories.
 type Project struct {
 	// Root is the repository root (the workspace), absolute.
 	Root string
@@ -29,28 +29,14 @@ type Project struct {
 	Dir string
 	// PackageDirs are the package directories relative to Dir ("force-app").
 	// When empty they are read from sfdx-project.json; failing that the whole
-	// of Dir is searched.
+	// of Dir is searched. Unused when Source is set.
 	PackageDirs []string
+	// Source is the walked project, shared with preflight. When nil, each
+	// renderer walks the project once, when it first needs a file.
+	Source *sfproject.Index
+
+	lazy *lazySource
 }
-
-// fileIndex maps lowercased path suffixes ("classes/foo.cls",
-// "objects/acc/fields/x__c.field-meta.xml") to repository-relative paths.
-type fileIndex struct {
-	bySuffix map[string]string
-}
-
-var (
-	indexMu    sync.Mutex
-	indexCache = map[string]*indexEntry{}
-)
-
-type indexEntry struct {
-	once sync.Once
-	idx  *fileIndex
-}
-
-// maxIndexedFiles bounds the walk of a pathological workspace.
-const maxIndexedFiles = 500000
 
 func (p Project) root() string {
 	if p.Root != "" {
@@ -66,106 +52,77 @@ func (p Project) dir() string {
 	return filepath.Clean(p.Root)
 }
 
-func (p Project) packageDirs() []string {
-	if len(p.PackageDirs) > 0 {
-		return p.PackageDirs
+// prepared returns the project ready for one renderer: without a Source,
+// it walks the project on first use, once for the renderer, never for the
+// process.
+func (p Project) prepared() Project {
+	if p.Source == nil && p.lazy == nil {
+		p.lazy = &lazySource{}
 	}
-	var doc struct {
-		PackageDirectories []struct {
-			Path string `json:"path"`
-		} `json:"packageDirectories"`
+	return p
+}
+
+// lazySource is the walk of a renderer's project, built on first use.
+type lazySource struct {
+	once sync.Once
+	ix   *sfproject.Index
+}
+
+// index returns the walked project; nil when there is no project at all.
+func (p Project) index() *sfproject.Index {
+	switch {
+	case p.Source != nil:
+		return p.Source
+	case p.Root == "" && p.Dir == "":
+		return nil
+	case p.lazy == nil:
+		return p.walk()
 	}
-	if b, err := os.ReadFile(filepath.Join(p.dir(), "sfdx-project.json")); err == nil && json.Unmarshal(b, &doc) == nil {
-		var out []string
-		for _, d := range doc.PackageDirectories {
-			if d.Path != "" {
-				out = append(out, d.Path)
-			}
+	p.lazy.once.Do(func() { p.lazy.ix = p.walk() })
+	return p.lazy.ix
+}
+
+// walk reads the project with sfproject. A project that cannot be read
+// has an empty index: files are then simply not found.
+func (p Project) walk() *sfproject.Index {
+	var sp *sfproject.Project
+	if len(p.PackageDirs) == 0 {
+		sp, _ = sfproject.Read(p.dir())
+	}
+	if sp == nil {
+		dirs := p.PackageDirs
+		if len(dirs) == 0 {
+			dirs = []string{"."}
 		}
-		if len(out) > 0 {
-			return out
-		}
+		sp = &sfproject.Project{Dir: p.dir(), PackageDirs: dirs}
 	}
-	return []string{"."}
+	ix, err := sp.Index()
+	if err != nil {
+		ix, _ = (&sfproject.Project{Dir: p.dir()}).IndexWith(nil)
+	}
+	return ix
 }
 
-// index returns the (cached) file index of the project. It is built once per
-// process for a given project directory and package list.
-func (p Project) index() *fileIndex {
-	if p.Root == "" && p.Dir == "" {
-		return &fileIndex{bySuffix: map[string]string{}}
+// rel turns an absolute path of the source into a repository path.
+func (p Project) rel(abs string) string {
+	if abs == "" {
+		return ""
 	}
-	dirs := p.packageDirs()
-	key := p.root() + "\x00" + p.dir() + "\x00" + strings.Join(dirs, "\x00")
-	indexMu.Lock()
-	e := indexCache[key]
-	if e == nil {
-		e = &indexEntry{}
-		indexCache[key] = e
+	r, err := filepath.Rel(p.root(), abs)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return ""
 	}
-	indexMu.Unlock()
-	e.once.Do(func() { e.idx = p.build(dirs) })
-	return e.idx
+	return filepath.ToSlash(r)
 }
 
-func (p Project) build(dirs []string) *fileIndex {
-	idx := &fileIndex{bySuffix: map[string]string{}}
-	root := p.root()
-	n := 0
-	for _, d := range dirs {
-		base := filepath.Join(p.dir(), filepath.FromSlash(d))
-		filepath.WalkDir(base, func(fp string, de fs.DirEntry, err error) error {
-			if err != nil {
-				return nil
-			}
-			name := de.Name()
-			if de.IsDir() {
-				if fp != base && (strings.HasPrefix(name, ".") || name == "node_modules") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !de.Type().IsRegular() {
-				return nil
-			}
-			n++
-			if n > maxIndexedFiles {
-				return filepath.SkipAll
-			}
-			rel, err := filepath.Rel(root, fp)
-			if err != nil || strings.HasPrefix(rel, "..") {
-				return nil
-			}
-			rel = filepath.ToSlash(rel)
-			inPkg, err := filepath.Rel(base, fp)
-			if err != nil {
-				return nil
-			}
-			parts := strings.Split(strings.ToLower(filepath.ToSlash(inPkg)), "/")
-			// Index every suffix of two or more components (and the bare
-			// name for files at the package root); the first file wins.
-			for i := 0; i < len(parts); i++ {
-				if len(parts)-i < 2 && len(parts) > 1 {
-					break
-				}
-				k := strings.Join(parts[i:], "/")
-				if _, ok := idx.bySuffix[k]; !ok {
-					idx.bySuffix[k] = rel
-				}
-			}
-			return nil
-		})
-	}
-	return idx
-}
-
-// lookup returns the first candidate suffix that names an existing file.
-func (ix *fileIndex) lookup(cands ...string) string {
+// lookup returns the repository path of the first candidate suffix that
+// names a file of the source.
+func (p Project) lookup(cands ...string) string {
 	for _, c := range cands {
 		if c == "" {
 			continue
 		}
-		if f, ok := ix.bySuffix[strings.ToLower(strings.Trim(c, "/"))]; ok {
+		if f := p.rel(p.index().Lookup(c)); f != "" {
 			return f
 		}
 	}
@@ -175,21 +132,30 @@ func (ix *fileIndex) lookup(cands ...string) string {
 // File returns the repository-relative path ('/' separators) of the local
 // file of c, or "" when it cannot be found.
 func (p Project) File(c result.ComponentFailure) string {
+	ix := p.index()
+	if ix == nil {
+		return ""
+	}
 	if c.FilePath != "" {
 		if f := p.fromPath(c.FilePath); f != "" {
 			return f
 		}
 	}
-	ix := p.index()
-	if f := ix.lookup(typeCandidates(c.Type, c.FullName)...); f != "" {
+	if c.Type != "" && c.FullName != "" {
+		if f := p.rel(ix.Source(sfproject.Member{Type: c.Type, Name: c.FullName})); f != "" {
+			return f
+		}
+	}
+	if f := p.lookup(zipCandidates(c.FileName)...); f != "" {
 		return f
 	}
-	if f := ix.lookup(zipCandidates(c.FileName)...); f != "" {
-		return f
-	}
-	// A child component that has no file of its own: point at its object.
-	if obj, _, ok := strings.Cut(c.FullName, "."); ok && childKinds[c.Type] != "" {
-		return ix.lookup(objectFile(obj)...)
+	// A child component that has no file of its own: point at its parent.
+	if t := sfproject.LookupType(c.Type); t != nil && t.Parent != nil {
+		parent, _, _ := strings.Cut(c.FullName, ".")
+		if t.ChildIgnoresParentName || t.Parent.FixedName {
+			parent = t.Parent.Name
+		}
+		return p.rel(ix.Source(sfproject.Member{Type: t.Parent.Name, Name: parent}))
 	}
 	return ""
 }
@@ -198,16 +164,30 @@ func (p Project) File(c result.ComponentFailure) string {
 // no class of that name exists, trigger), or "".
 func (p Project) ClassFile(name string) string {
 	ix := p.index()
+	if ix == nil {
+		return ""
+	}
 	names := []string{name}
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		names = append(names, name[i+1:])
 	}
 	for _, n := range names {
-		if f := ix.lookup("classes/"+n+".cls", "triggers/"+n+".trigger"); f != "" {
-			return f
+		for _, typ := range []string{"ApexClass", "ApexTrigger"} {
+			if f := p.rel(ix.Source(sfproject.Member{Type: typ, Name: n})); f != "" {
+				return f
+			}
 		}
 	}
 	return ""
+}
+
+// componentFile returns the repository path of a component's main file.
+func (p Project) componentFile(typ, name string) string {
+	ix := p.index()
+	if ix == nil {
+		return ""
+	}
+	return p.rel(ix.Source(sfproject.Member{Type: typ, Name: name}))
 }
 
 // fromPath converts a path reported by sf (absolute, relative to Dir, maybe
@@ -218,101 +198,17 @@ func (p Project) fromPath(fp string) string {
 	if !filepath.IsAbs(native) {
 		native = filepath.Join(p.dir(), native)
 	}
-	if rel, err := filepath.Rel(p.root(), native); err == nil && !strings.HasPrefix(rel, "..") && rel != "." {
-		if _, err := os.Stat(native); err == nil {
-			return filepath.ToSlash(rel)
-		}
+	if p.index().Contains(native) {
+		return p.rel(native)
 	}
 	// Not in this checkout (the path of another machine): match its tail.
 	parts := strings.Split(strings.Trim(slashed, "/"), "/")
-	ix := p.index()
 	for i := 0; i < len(parts)-1; i++ {
-		if f := ix.lookup(strings.Join(parts[i:], "/")); f != "" {
+		if f := p.lookup(strings.Join(parts[i:], "/")); f != "" {
 			return f
 		}
 	}
 	return ""
-}
-
-// typeDirs maps metadata types to their source-format folder and suffix.
-var typeDirs = map[string][2]string{
-	"ApexClass":                {"classes", ".cls"},
-	"ApexTrigger":              {"triggers", ".trigger"},
-	"ApexPage":                 {"pages", ".page"},
-	"ApexComponent":            {"components", ".component"},
-	"Layout":                   {"layouts", ".layout-meta.xml"},
-	"Flow":                     {"flows", ".flow-meta.xml"},
-	"PermissionSet":            {"permissionsets", ".permissionset-meta.xml"},
-	"PermissionSetGroup":       {"permissionsetgroups", ".permissionsetgroup-meta.xml"},
-	"Profile":                  {"profiles", ".profile-meta.xml"},
-	"CustomTab":                {"tabs", ".tab-meta.xml"},
-	"CustomLabels":             {"labels", ".labels-meta.xml"},
-	"StaticResource":           {"staticresources", ".resource-meta.xml"},
-	"CustomMetadata":           {"customMetadata", ".md-meta.xml"},
-	"FlexiPage":                {"flexipages", ".flexipage-meta.xml"},
-	"CustomApplication":        {"applications", ".app-meta.xml"},
-	"GlobalValueSet":           {"globalValueSets", ".globalValueSet-meta.xml"},
-	"StandardValueSet":         {"standardValueSets", ".standardValueSet-meta.xml"},
-	"NamedCredential":          {"namedCredentials", ".namedCredential-meta.xml"},
-	"ExternalCredential":       {"externalCredentials", ".externalCredential-meta.xml"},
-	"RemoteSiteSetting":        {"remoteSiteSettings", ".remoteSite-meta.xml"},
-	"CustomPermission":         {"customPermissions", ".customPermission-meta.xml"},
-	"QuickAction":              {"quickActions", ".quickAction-meta.xml"},
-	"ApexTestSuite":            {"testSuites", ".testSuite-meta.xml"},
-	"Queue":                    {"queues", ".queue-meta.xml"},
-	"Group":                    {"groups", ".group-meta.xml"},
-	"Role":                     {"roles", ".role-meta.xml"},
-	"ConnectedApp":             {"connectedApps", ".connectedApp-meta.xml"},
-	"Workflow":                 {"workflows", ".workflow-meta.xml"},
-	"SharingRules":             {"sharingRules", ".sharingRules-meta.xml"},
-	"AssignmentRules":          {"assignmentRules", ".assignmentRules-meta.xml"},
-	"AutoResponseRules":        {"autoResponseRules", ".autoResponseRules-meta.xml"},
-	"CustomNotificationType":   {"notificationtypes", ".notiftype-meta.xml"},
-	"PlatformEventChannel":     {"platformEventChannels", ".platformEventChannel-meta.xml"},
-	"Report":                   {"reports", ".report-meta.xml"},
-	"Dashboard":                {"dashboards", ".dashboard-meta.xml"},
-	"EmailTemplate":            {"email", ".email"},
-	"Document":                 {"documents", ".document-meta.xml"},
-	"ContentAsset":             {"contentassets", ".asset-meta.xml"},
-	"CustomObjectTranslation":  {"objectTranslations", ".objectTranslation-meta.xml"},
-	"Translations":             {"translations", ".translation-meta.xml"},
-	"MatchingRules":            {"matchingRules", ".matchingRule-meta.xml"},
-	"DuplicateRule":            {"duplicateRules", ".duplicateRule-meta.xml"},
-	"PathAssistant":            {"pathAssistants", ".pathAssistant-meta.xml"},
-	"LightningMessageChannel":  {"messageChannels", ".messageChannel-meta.xml"},
-	"CustomSite":               {"sites", ".site-meta.xml"},
-	"ExperienceBundle":         {"experiences", ".site-meta.xml"},
-	"Certificate":              {"certs", ".crt-meta.xml"},
-	"AuraDefinitionBundle":     {"aura", ""},
-	"LightningComponentBundle": {"lwc", ""},
-}
-
-// childKinds maps the types stored inside an object folder to their kind.
-var childKinds = map[string]string{
-	"CustomField":     "field",
-	"ValidationRule":  "validationRule",
-	"RecordType":      "recordType",
-	"ListView":        "listView",
-	"CompactLayout":   "compactLayout",
-	"WebLink":         "webLink",
-	"FieldSet":        "fieldSet",
-	"BusinessProcess": "businessProcess",
-	"Index":           "index",
-	"SharingReason":   "sharingReason",
-}
-
-func childDir(kind string) string {
-	switch kind {
-	case "businessProcess":
-		return "businessProcesses"
-	case "index":
-		return "indexes"
-	}
-	return kind + "s"
-}
-
-func objectFile(obj string) []string {
-	return []string{"objects/" + obj + "/" + obj + ".object-meta.xml", "objects/" + obj + ".object"}
 }
 
 // nameVariants returns the name as given and URL-decoded (layouts and other
@@ -324,44 +220,6 @@ func nameVariants(n string) []string {
 	}
 	if e := strings.ReplaceAll(strings.ReplaceAll(n, "(", "%28"), ")", "%29"); e != n {
 		out = append(out, e)
-	}
-	return out
-}
-
-func typeCandidates(typ, name string) []string {
-	if typ == "" || name == "" {
-		return nil
-	}
-	var out []string
-	for _, n := range nameVariants(name) {
-		switch {
-		case typ == "CustomObject":
-			out = append(out, objectFile(n)...)
-		case childKinds[typ] != "":
-			obj, child, ok := strings.Cut(n, ".")
-			if !ok {
-				continue
-			}
-			k := childKinds[typ]
-			out = append(out, "objects/"+obj+"/"+childDir(k)+"/"+child+"."+k+"-meta.xml")
-		case typ == "LightningComponentBundle":
-			for _, ext := range []string{".js", ".ts", ".html", ".js-meta.xml", ".css"} {
-				out = append(out, "lwc/"+n+"/"+n+ext)
-			}
-		case typ == "AuraDefinitionBundle":
-			for _, ext := range []string{".cmp", ".app", ".evt", ".intf", ".tokens", ".design", "Controller.js", "Helper.js", ".cmp-meta.xml"} {
-				out = append(out, "aura/"+n+"/"+n+ext)
-			}
-		case typ == "CustomLabel":
-			out = append(out, "labels/CustomLabels.labels-meta.xml")
-		default:
-			if d, ok := typeDirs[typ]; ok {
-				out = append(out, d[0]+"/"+n+d[1])
-				if strings.HasSuffix(d[1], ".cls") || strings.HasSuffix(d[1], ".trigger") || strings.HasSuffix(d[1], ".page") || strings.HasSuffix(d[1], ".component") || d[1] == ".email" {
-					out = append(out, d[0]+"/"+n+d[1]+"-meta.xml")
-				}
-			}
-		}
 	}
 	return out
 }

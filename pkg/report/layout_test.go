@@ -118,9 +118,58 @@ func BenchmarkProjectFile(b *testing.B) {
 		os.MkdirAll(filepath.Dir(fp), 0o755)
 		os.WriteFile(fp, nil, 0o644)
 	}
-	p := Project{Root: root, Dir: root, PackageDirs: []string{"force-app"}}
+	p := Project{Root: root, Dir: root, PackageDirs: []string{"force-app"}}.prepared()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p.File(result.ComponentFailure{Type: "ApexClass", FullName: fmt.Sprintf("C%d", i%2000)})
+	}
+}
+
+// TestProjectFileUsesTheSourceModel checks that reports find files with
+// sfproject's model: the CLI's registry (types the old table lacked, labels
+// files of any name) and the project's .forceignore.
+func TestProjectFileUsesTheSourceModel(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"sfdx-project.json":                      `{"packageDirectories": [{"path": "force-app"}]}`,
+		".forceignore":                           "**/Old.cls\n",
+		"force-app/main/default/classes/Old.cls": "x",
+		"force-app/main/default/labels/Billing.labels-meta.xml":                     "x",
+		"force-app/main/default/cspTrustedSites/Cdn.cspTrustedSite-meta.xml":        "x",
+		"force-app/main/default/externalClientApps/Portal.eca-meta.xml":             "x",
+		"force-app/main/default/objects/Invoice__c/fields/Amount__c.field-meta.xml": "x",
+		"force-app/main/default/objects/Invoice__c/Invoice__c.object-meta.xml":      "x",
+		"force-app/main/default/reports/Sales.reportFolder-meta.xml":                "x",
+		"force-app/main/default/reports/Sales/Pipeline.report-meta.xml":             "x",
+	}
+	for name, content := range files {
+		fp := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fp, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := Project{Root: root, Dir: root}
+	const b = "force-app/main/default/"
+	cases := []struct {
+		c    result.ComponentFailure
+		want string
+	}{
+		{result.ComponentFailure{Type: "CustomLabel", FullName: "Greeting"}, b + "labels/Billing.labels-meta.xml"},
+		{result.ComponentFailure{Type: "CustomLabels", FullName: "CustomLabels"}, b + "labels/Billing.labels-meta.xml"},
+		{result.ComponentFailure{Type: "CspTrustedSite", FullName: "Cdn"}, b + "cspTrustedSites/Cdn.cspTrustedSite-meta.xml"},
+		{result.ComponentFailure{Type: "ExternalClientApplication", FullName: "Portal"}, b + "externalClientApps/Portal.eca-meta.xml"},
+		{result.ComponentFailure{Type: "CustomField", FullName: "Invoice__c.Amount__c"}, b + "objects/Invoice__c/fields/Amount__c.field-meta.xml"},
+		{result.ComponentFailure{Type: "ListView", FullName: "Invoice__c.All"}, b + "objects/Invoice__c/Invoice__c.object-meta.xml"},
+		{result.ComponentFailure{Type: "Report", FullName: "Sales/Pipeline"}, b + "reports/Sales/Pipeline.report-meta.xml"},
+		{result.ComponentFailure{Type: "ApexClass", FullName: "Old"}, ""}, // .forceignore: not deployed, not pointed at
+		{result.ComponentFailure{FilePath: filepath.Join(root, b, "classes", "Old.cls")}, ""},
+	}
+	for _, tc := range cases {
+		if got := p.File(tc.c); got != tc.want {
+			t.Errorf("File(%+v) = %q, want %q", tc.c, got, tc.want)
+		}
 	}
 }

@@ -37,6 +37,7 @@ func Markdown(r *result.Run, o Options) string {
 // through filter (the action's redactor) on its way to disk; nil keeps the
 // bytes as rendered.
 func Write(dir string, r *result.Run, o Options, toolVersion string, filter func([]byte) []byte) (map[string]string, error) {
+	o.Project = o.Project.prepared()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}

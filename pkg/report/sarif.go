@@ -87,6 +87,7 @@ type sarifRegion struct {
 // "deploy-guard/<category>" when no pattern matched); locations are
 // repository-relative with uriBaseId %SRCROOT%. Flaky tests are not results.
 func SARIF(r *result.Run, p Project, toolVersion string) ([]byte, error) {
+	p = p.prepared()
 	log := sarifLog{Schema: SARIFSchema, Version: "2.1.0"}
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "deploy-guard", InformationURI: InformationURI, Version: toolVersion, Rules: []sarifRule{}}}, Results: []sarifResult{}}
 	ruleIdx := map[string]int{}

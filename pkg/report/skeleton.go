@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfproject"
 )
 
 // methodRE matches an Apex method or constructor declaration: at least one
@@ -116,6 +116,7 @@ func TestSkeletons(r *result.Run, p Project, threshold float64, limit int) map[s
 	if len(picked) == 0 {
 		return nil
 	}
+	p = p.prepared()
 	api := apiVersion(p)
 	out := map[string][]byte{}
 	for _, c := range picked {
@@ -130,7 +131,7 @@ func TestSkeletons(r *result.Run, p Project, threshold float64, limit int) map[s
 		var methods []apexMethod
 		file := ""
 		if strings.EqualFold(c.Type, "Trigger") {
-			file = p.index().lookup("triggers/" + c.Name + ".trigger")
+			file = p.componentFile("ApexTrigger", c.Name)
 		} else {
 			file = p.ClassFile(c.Name)
 		}
@@ -212,14 +213,9 @@ func apexString(s string) string {
 }
 
 func apiVersion(p Project) string {
-	var doc struct {
-		SourceAPIVersion string `json:"sourceApiVersion"`
-	}
 	if p.Dir != "" || p.Root != "" {
-		if b, err := os.ReadFile(filepath.Join(p.dir(), "sfdx-project.json")); err == nil && json.Unmarshal(b, &doc) == nil {
-			if regexp.MustCompile(`^\d+\.\d$`).MatchString(doc.SourceAPIVersion) {
-				return doc.SourceAPIVersion
-			}
+		if sp, err := sfproject.Read(p.dir()); err == nil && regexp.MustCompile(`^\d+\.\d$`).MatchString(sp.APIVersion) {
+			return sp.APIVersion
 		}
 	}
 	return "62.0"

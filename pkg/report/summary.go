@@ -109,6 +109,7 @@ func truncNote(n int, artifacts string) string {
 // first and each cut section ends with a note saying how many more are in
 // report.md. The output is deterministic: it holds no timestamps.
 func Summary(r *result.Run, o Options) string {
+	o.Project = o.Project.prepared()
 	limit := o.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes

@@ -27,6 +27,7 @@ type Index struct {
 	members   map[string]string // memberKey → main file (or folder) of the component
 	ignored   map[string]string // memberKey → a file .forceignore leaves out
 	byType    map[string]int    // lower-case type → number of components
+	folders   map[string]bool   // memberKey → members[key] is still the component's folder
 	order     []Member
 
 	suffixOnce sync.Once
@@ -48,7 +49,7 @@ func (p *Project) Index() (*Index, error) {
 // IndexWith is Index with the given ignore rules (nil ignores nothing).
 func (p *Project) IndexWith(fi *ForceIgnore) (*Index, error) {
 	ix := &Index{dir: p.Dir, namespace: p.Namespace, contains: map[string]bool{}, classes: map[string]string{},
-		triggers: map[string]string{}, members: map[string]string{}, ignored: map[string]string{}, byType: map[string]int{}}
+		triggers: map[string]string{}, members: map[string]string{}, ignored: map[string]string{}, byType: map[string]int{}, folders: map[string]bool{}}
 	var roots []string
 	for _, d := range p.PackageDirs {
 		root := p.Abs(d)
@@ -134,7 +135,11 @@ func (ix *Index) addDir(path string, parts []string) {
 	if t == nil || (t.Adapter != adapterBundle && t.Adapter != adapterDecomposed) || inFolderOnly(parts[:n-2]) {
 		return
 	}
-	ix.add(Member{Type: t.Name, Name: parts[n-1]}, path)
+	m := Member{Type: t.Name, Name: parts[n-1]}
+	if _, ok := ix.members[memberKey(m)]; !ok {
+		ix.add(m, path)
+		ix.folders[memberKey(m)] = true
+	}
 }
 
 // inFolderOnly reports whether a folder lies inside the content area of a
@@ -332,8 +337,11 @@ func (ix *Index) addFile(path string, parts []string) {
 func (ix *Index) add(m Member, path string) {
 	k := memberKey(m)
 	if cur, ok := ix.members[k]; ok {
-		if mainFile(m, path) && !mainFile(m, cur) {
+		// A file beats the folder (objects/Foo/Foo.object-meta.xml), and
+		// a bundle's code beats its other files.
+		if ix.folders[k] || (mainFile(m, path) && !mainFile(m, cur)) {
 			ix.members[k] = path
+			delete(ix.folders, k)
 		}
 		return
 	}
@@ -491,12 +499,14 @@ func (ix *Index) ApexClasses() map[string]string { return copyMap(ix.classes) }
 // ApexTriggers maps each trigger name to its .trigger file.
 func (ix *Index) ApexTriggers() map[string]string { return copyMap(ix.triggers) }
 
+// Source, Contains and Lookup answer "" or false on a nil *Index.
+
 // Source returns the absolute path of a component's main file (the .cls of
 // a class, card/card.js of a bundle, the folder of an object without its
 // own file), or "" when the source does not hold it.
 func (ix *Index) Source(m Member) string {
 	t := LookupType(m.Type)
-	if t == nil {
+	if t == nil || ix == nil {
 		return ""
 	}
 	for _, n := range ix.withoutNamespace(strings.TrimSuffix(m.Name, "/")) {
@@ -511,12 +521,17 @@ func (ix *Index) Source(m Member) string {
 }
 
 // Contains reports whether an absolute path is a file of the source.
-func (ix *Index) Contains(path string) bool { return ix.contains[filepath.Clean(path)] }
+func (ix *Index) Contains(path string) bool {
+	return ix != nil && ix.contains[filepath.Clean(path)]
+}
 
 // Lookup returns the file whose path ends with the given slash-separated
 // suffix of whole path elements ("classes/Foo.cls"), compared
 // case-insensitively, or "". The first file in walk order wins.
 func (ix *Index) Lookup(suffix string) string {
+	if ix == nil {
+		return ""
+	}
 	ix.suffixOnce.Do(ix.buildSuffixes)
 	return ix.bySuffix[strings.ToLower(strings.Trim(suffix, "/"))]
 }
