@@ -322,6 +322,13 @@ func (ix *Index) addFile(path string, parts []string) {
 	if !ok {
 		return
 	}
+	if k.xml && k.t.Adapter == adapterMatchingContent {
+		// Foo.cls-meta.xml outside classes/: the CLI deploys the Foo.cls
+		// beside it (walked just before it) as its content.
+		if content := strings.TrimSuffix(path, "-meta.xml"); content != path && ix.contains[content] {
+			path, k.content = content, true
+		}
+	}
 	ix.add(m, path)
 	if k.folder {
 		ix.add(Member{Type: k.t.FolderContent, Name: m.Name}, path)

@@ -157,3 +157,29 @@ func TestExpectedPathFromRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestClassOutsideClassesFolder: the CLI deploys tests/Foo.cls through its
+// Foo.cls-meta.xml even outside a classes folder.
+func TestClassOutsideClassesFolder(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"sfdx-project.json":                              `{"packageDirectories": [{"path": "force-app"}]}`,
+		"force-app/tests/Testing Recipes/T.cls":          "@isTest class T {}",
+		"force-app/tests/Testing Recipes/T.cls-meta.xml": "<ApexClass/>",
+		"force-app/tests/Loose.cls":                      "class Loose {}",
+	})
+	p, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := p.Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := ix.ApexClasses()
+	if !strings.HasSuffix(classes["T"], filepath.Join("Testing Recipes", "T.cls")) || len(classes) != 1 {
+		t.Errorf("ApexClasses = %v", classes)
+	}
+	if ix.Resolve(Member{"ApexClass", "Loose"}) != Missing {
+		t.Error("a .cls without -meta.xml outside classes/ is not deployed")
+	}
+}
