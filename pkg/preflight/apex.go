@@ -248,6 +248,17 @@ type loopFrame struct {
 	block bool
 	depth int
 	line  int
+	// bounded: the loop already works in chunks or over a few fixed
+	// items (see boundedLoop), so a query or DML per iteration is the
+	// intended pattern.
+	bounded bool
+}
+
+// ifFrame is an open if block, with what its condition says.
+type ifFrame struct {
+	depth    int      // brace depth of its body
+	nullVars []string // the condition tests X == null (lazy initialisation)
+	sizeTest bool     // the condition tests list.size() against a number (flush every N rows)
 }
 
 type hitKey struct {
@@ -256,24 +267,39 @@ type hitKey struct {
 }
 
 // scanLoops finds SOQL and DML inside loop bodies. Loop headers are skipped,
-// so a SOQL for loop (for (X x : [SELECT ...])) is not reported.
+// so a SOQL for loop (for (X x : [SELECT ...])) is not reported. Patterns a
+// reviewer would not change are left out: a loop that provably runs the
+// statement at most once (a null guard that the statement assigns, a break,
+// return or throw after it in the same block), queries of custom metadata
+// types (__mdt, not counted against the query limit), and bounded chunking
+// (DML when a list reaches N rows, loops stepping by a chunk size, the list
+// form of a SOQL for loop, loops over a literal collection).
 func scanLoops(toks []apexToken) []loopHit {
 	var (
 		hits   []loopHit
 		frames []loopFrame
+		ifs    []ifFrame
 		depth  int
 		seen   map[hitKey]bool // one report per line and check
 	)
-	report := func(check string, t apexToken, what string) {
+	report := func(i int, check string, what string) {
+		t := toks[i]
 		key := hitKey{t.line, check}
 		if len(frames) == 0 || seen[key] {
+			return
+		}
+		loop := frames[len(frames)-1]
+		// In a single-statement body, what follows is after the loop.
+		inBlock := loop.block || depth > loop.depth
+		if loop.bounded || (inBlock && runsOnce(toks, i)) || lazyInit(toks, i, ifs, loop.depth) ||
+			(check == CheckDMLLoop && flushes(ifs, loop.depth)) {
 			return
 		}
 		if seen == nil {
 			seen = map[hitKey]bool{}
 		}
 		seen[key] = true
-		hits = append(hits, loopHit{check, t.line, t.col, what, frames[len(frames)-1].line})
+		hits = append(hits, loopHit{check, t.line, t.col, what, loop.line})
 	}
 	popStatements := func() {
 		for len(frames) > 0 && !frames[len(frames)-1].block && frames[len(frames)-1].depth >= depth {
@@ -286,10 +312,16 @@ func scanLoops(toks []apexToken) []loopHit {
 		case (isWord(t, "for") || isWord(t, "while")) && i+1 < len(toks) && isPunct(toks[i+1], '('):
 			j := matchParen(toks, i+1)
 			block := j+1 < len(toks) && isPunct(toks[j+1], '{')
-			frames = append(frames, loopFrame{block: block, depth: depth + boolInt(block), line: t.line})
+			frames = append(frames, loopFrame{block: block, depth: depth + boolInt(block), line: t.line,
+				bounded: isWord(t, "for") && boundedLoop(toks[i+2:j])})
 			i = j
 		case isWord(t, "do") && i+1 < len(toks) && isPunct(toks[i+1], '{'):
 			frames = append(frames, loopFrame{block: true, depth: depth + 1, line: t.line})
+		case isWord(t, "if") && i+1 < len(toks) && isPunct(toks[i+1], '('):
+			j := matchParen(toks, i+1)
+			if j+1 < len(toks) && isPunct(toks[j+1], '{') {
+				ifs = append(ifs, readCondition(toks[i+2:j], depth+1))
+			}
 		case isPunct(t, '{'):
 			depth++
 		case isPunct(t, '}'):
@@ -297,27 +329,211 @@ func scanLoops(toks []apexToken) []loopHit {
 			for len(frames) > 0 && frames[len(frames)-1].block && frames[len(frames)-1].depth > depth {
 				frames = frames[:len(frames)-1]
 			}
+			for len(ifs) > 0 && ifs[len(ifs)-1].depth > depth {
+				ifs = ifs[:len(ifs)-1]
+			}
 			if i+1 >= len(toks) || !isWord(toks[i+1], "else") {
 				popStatements()
 			}
 		case isPunct(t, ';'):
 			popStatements()
 		case isPunct(t, '[') && i+1 < len(toks) && (isWord(toks[i+1], "SELECT") || isWord(toks[i+1], "FIND")):
-			report(CheckSOQLLoop, t, "SOQL query")
+			if !customMetadataQuery(toks, i) {
+				report(i, CheckSOQLLoop, "SOQL query")
+			}
 		case isWord(t, "Database") && i+3 < len(toks) && isPunct(toks[i+1], '.') && isPunct(toks[i+3], '('):
 			m := toks[i+2]
 			switch {
 			case isWord(m, "query"), isWord(m, "countQuery"), isWord(m, "queryWithBinds"):
-				report(CheckSOQLLoop, t, "SOQL query (Database."+string(m.text)+")")
+				report(i, CheckSOQLLoop, "SOQL query (Database."+string(m.text)+")")
 			case isDMLWord(m):
-				report(CheckDMLLoop, t, "Database."+string(m.text))
+				report(i, CheckDMLLoop, "Database."+string(m.text))
 			}
 			i += 2
 		case isDMLWord(t) && i+1 < len(toks) && startsStatement(toks, i) && startsOperand(toks[i+1]):
-			report(CheckDMLLoop, t, string(bytes.ToLower(t.text)))
+			report(i, CheckDMLLoop, string(bytes.ToLower(t.text)))
 		}
 	}
 	return hits
+}
+
+// boundedLoop reads a for header (between its parentheses): the list form
+// of a SOQL for loop (for (List<Account> batch : [SELECT ...]), 200 rows per
+// iteration), a loop stepping by a chunk size (i += chunkSize), or a loop
+// over a literal collection (for (X x : new List<X>{a, b})).
+func boundedLoop(h []apexToken) bool {
+	colon := -1
+	for k, t := range h {
+		if isPunct(t, ':') {
+			colon = k
+			break
+		}
+	}
+	if colon > 0 && colon+1 < len(h) {
+		src := h[colon+1]
+		if isPunct(src, '[') && colon+2 < len(h) && isWord(h[colon+2], "SELECT") {
+			// The loop variable is a list: List<X> v or X[] v.
+			return isWord(h[0], "List") || (colon >= 3 && isPunct(h[colon-2], ']'))
+		}
+		if isWord(src, "new") {
+			for _, t := range h[colon+1:] {
+				if isPunct(t, '{') {
+					return true
+				}
+				if isPunct(t, '(') {
+					return false
+				}
+			}
+		}
+		return false
+	}
+	for k := 0; k+2 < len(h); k++ {
+		if isPunct(h[k], '+') && isPunct(h[k+1], '=') {
+			step := h[k+2]
+			return !(step.kind == tkNumber && string(step.text) == "1")
+		}
+	}
+	return false
+}
+
+// readCondition reads an if condition for a null test and a size test.
+func readCondition(c []apexToken, bodyDepth int) ifFrame {
+	f := ifFrame{depth: bodyDepth}
+	for k := 0; k+2 < len(c); k++ {
+		switch {
+		case c[k].kind == tkIdent && isPunct(c[k+1], '=') && isPunct(c[k+2], '=') && k+3 < len(c) && isWord(c[k+3], "null"):
+			f.nullVars = append(f.nullVars, string(c[k].text))
+		case isWord(c[k], "null") && isPunct(c[k+1], '=') && isPunct(c[k+2], '=') && k+3 < len(c) && c[k+3].kind == tkIdent:
+			f.nullVars = append(f.nullVars, string(c[k+3].text))
+		case isWord(c[k], "size") && isPunct(c[k+1], '(') && isPunct(c[k+2], ')'):
+			f.sizeTest = true
+		}
+	}
+	return f
+}
+
+// statementStart returns the index of the first token of the statement
+// that holds toks[i].
+func statementStart(toks []apexToken, i int) int {
+	for k := i - 1; k >= 0; k-- {
+		if isPunct(toks[k], ';') || isPunct(toks[k], '{') || isPunct(toks[k], '}') {
+			return k + 1
+		}
+	}
+	return 0
+}
+
+// lazyInit reports whether toks[i] is in a statement that assigns a
+// variable an enclosing if block (inside the loop) tests for null: the
+// statement runs at most once.
+func lazyInit(toks []apexToken, i int, ifs []ifFrame, loopDepth int) bool {
+	s := statementStart(toks, i)
+	var target []byte
+	for k := s; k+1 < i; k++ {
+		if isPunct(toks[k+1], '=') && (k+2 >= len(toks) || !isPunct(toks[k+2], '=')) && toks[k].kind == tkIdent {
+			target = toks[k].text
+			break
+		}
+	}
+	if target == nil {
+		return false
+	}
+	for _, f := range ifs {
+		if f.depth <= loopDepth {
+			continue
+		}
+		for _, v := range f.nullVars {
+			if bytes.EqualFold([]byte(v), target) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// flushes reports whether an if block inside the loop tests a list's size:
+// DML there writes every N rows, not every row.
+func flushes(ifs []ifFrame, loopDepth int) bool {
+	for _, f := range ifs {
+		if f.depth > loopDepth && f.sizeTest {
+			return true
+		}
+	}
+	return false
+}
+
+// runsOnce reports whether the statement holding toks[i] is followed, in
+// the same block, by break, return or throw: the loop ends after it.
+func runsOnce(toks []apexToken, i int) bool {
+	level, atStart := 0, false
+	for k := i; k < len(toks); k++ {
+		t := toks[k]
+		switch {
+		case isPunct(t, '(') || isPunct(t, '['):
+			k = matchBracket(toks, k)
+		case isPunct(t, '{'):
+			level++
+		case isPunct(t, '}'):
+			level--
+			if level < 0 {
+				return false
+			}
+			atStart = level == 0
+			continue
+		case isPunct(t, ';'):
+			atStart = level == 0
+			continue
+		case atStart && level == 0 && (isWord(t, "break") || isWord(t, "return") || isWord(t, "throw")):
+			return true
+		}
+		atStart = false
+	}
+	return false
+}
+
+// matchBracket returns the index of the bracket closing the '(' or '[' at
+// i, or the last index when it is unbalanced.
+func matchBracket(toks []apexToken, i int) int {
+	open, closing := toks[i].text[0], byte(')')
+	if open == '[' {
+		closing = ']'
+	}
+	d := 0
+	for j := i; j < len(toks); j++ {
+		if toks[j].kind != tkPunct {
+			continue
+		}
+		switch toks[j].text[0] {
+		case open:
+			d++
+		case closing:
+			d--
+			if d == 0 {
+				return j
+			}
+		}
+	}
+	return len(toks) - 1
+}
+
+// customMetadataQuery reports whether the SOQL at '[' (index i) reads a
+// custom metadata type (FROM X__mdt), which does not count toward the
+// query limit.
+func customMetadataQuery(toks []apexToken, i int) bool {
+	end := matchBracket(toks, i)
+	paren := 0
+	for k := i + 1; k < end; k++ {
+		switch {
+		case isPunct(toks[k], '('):
+			paren++
+		case isPunct(toks[k], ')'):
+			paren--
+		case paren == 0 && isWord(toks[k], "FROM") && k+1 < end:
+			n := toks[k+1].text
+			return len(n) > 5 && bytes.EqualFold(n[len(n)-5:], []byte("__mdt"))
+		}
+	}
+	return false
 }
 
 // startsStatement reports whether the token at i begins a statement.

@@ -28,6 +28,23 @@ func TestScanLoops(t *testing.T) {
 		{name: "method named insert", src: "for (A a : as) { helper.insert(a); }"},
 		{name: "trigger header", src: "trigger T on Account (before insert, after update) {\n  for (Account a : Trigger.new) {\n    a.Name = 'x';\n  }\n}"},
 		{name: "sosl", src: "while (true) {\n  List<List<SObject>> r = [FIND 'x' IN ALL FIELDS RETURNING Account];\n}", want: []string{"apex-soql-loop@2"}},
+		// Patterns a reviewer would keep as they are (issue 20).
+		{name: "lazy init under a null guard", src: "for (Opportunity o : opps) {\n  if (byId == null) {\n    byId = new Map<Id, Opportunity>((List<Opportunity>) Database.query(q));\n  }\n}"},
+		{name: "null guard on another variable", src: "for (A a : as) {\n  if (cache == null) {\n    other = [SELECT Id FROM A];\n  }\n}", want: []string{"apex-soql-loop@3"}},
+		{name: "break after the statement", src: "for (Id i : ids) {\n  if (s.To__c == i) {\n    s.To__c = 'all';\n    Database.update(s, true);\n    break;\n  }\n}"},
+		{name: "return after the statement", src: "for (A a : as) {\n  insert a;\n  return a;\n}"},
+		{name: "conditional break proves nothing", src: "for (A a : as) {\n  insert a;\n  if (a.x) break;\n}", want: []string{"apex-dml-loop@2"}},
+		{name: "break in a nested loop proves nothing", src: "for (A a : as) {\n  update a;\n  for (B b : bs) { break; }\n}", want: []string{"apex-dml-loop@2"}},
+		{name: "custom metadata query", src: "for (Integer i = 0; i < n; i++) {\n  List<Item__mdt> items = [SELECT Id FROM Item__mdt WHERE Section__c = :s];\n}"},
+		{name: "custom metadata in a subquery only", src: "for (A a : as) {\n  x = [SELECT Id, (SELECT Id FROM Items__r) FROM Thing__c];\n}", want: []string{"apex-soql-loop@2"}},
+		{name: "flush every N rows", src: "for (Opportunity o : opps) {\n  toInsert.add(o);\n  if (toInsert.size() == 100) {\n    insert toInsert;\n    toInsert.clear();\n  }\n}"},
+		{name: "query in a size test is still a query per row", src: "for (A a : as) {\n  if (l.size() > 10) {\n    x = [SELECT Id FROM A];\n  }\n}", want: []string{"apex-soql-loop@3"}},
+		{name: "loop stepping by a chunk size", src: "for (Integer i = 0; i < all.size(); i += chunkSize) {\n  Database.delete(chunk(all, i), false);\n}"},
+		{name: "loop stepping by one", src: "for (Integer i = 0; i < n; i += 1) {\n  delete l[i];\n}", want: []string{"apex-dml-loop@2"}},
+		{name: "soql for loop over lists", src: "for (Account[] batch : [SELECT Id FROM Account]) {\n  update batch;\n}\nfor (List<Contact> cs : [SELECT Id FROM Contact]) {\n  delete cs;\n}"},
+		{name: "soql for loop over records", src: "for (Account a : [SELECT Id FROM Account]) {\n  update a;\n}", want: []string{"apex-dml-loop@2"}},
+		{name: "loop over a literal collection", src: "for (Decimal amount : new Set<Decimal>{ null, 0, -10 }) {\n  insert make(amount);\n}"},
+		{name: "merge per list item is kept", src: "for (Account loser : losers) {\n  merge winner loser;\n}", want: []string{"apex-dml-loop@2"}},
 		{name: "keywords are case-insensitive", src: "FOR (A a : as) {\n  INSERT a;\n  x = [select id from A];\n}", want: []string{"apex-dml-loop@2", "apex-soql-loop@3"}},
 	}
 	for _, tc := range tests {
