@@ -145,7 +145,7 @@ func (c *run) all(ctx context.Context) error {
 	if p == nil {
 		return c.checkManifestXMLOnly(ctx)
 	}
-	ix, err := p.Index()
+	ix, err := p.IndexWithin(c.o.Root)
 	if err != nil {
 		return fmt.Errorf("preflight: reading the source: %w", err)
 	}

@@ -96,7 +96,7 @@ func (p Project) walk() *sfproject.Index {
 		}
 		sp = &sfproject.Project{Dir: p.dir(), PackageDirs: dirs}
 	}
-	ix, err := sp.Index()
+	ix, err := sp.IndexWithin(p.root())
 	if err != nil {
 		ix, _ = (&sfproject.Project{Dir: p.dir()}).IndexWith(nil)
 	}

@@ -1,6 +1,10 @@
 package sfproject
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +32,27 @@ var forceIgnoreDefaults = []string{
 	"**/package2-manifest.json",
 }
 
+// maxForceIgnore bounds the .forceignore read: real ones are a few hundred
+// bytes.
+const maxForceIgnore = 1 << 20
+
+// readSmall reads a file of at most max bytes.
+func readSmall(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("larger than %d bytes", max)
+	}
+	return data, nil
+}
+
 // ForceIgnore decides which paths the sf CLI leaves out of a deployment. It
 // follows the CLI's rules: gitignore syntax as the node "ignore" library
 // reads it (case-insensitive, last matching rule wins, nothing inside an
@@ -53,12 +78,13 @@ type ignoreRule struct {
 func FindForceIgnore(dir, stop string) (*ForceIgnore, error) {
 	dir = filepath.Clean(dir)
 	for {
-		data, err := os.ReadFile(filepath.Join(dir, ForceIgnoreFile))
+		file := filepath.Join(dir, ForceIgnoreFile)
+		data, err := readSmall(file, maxForceIgnore)
 		if err == nil {
 			return ParseForceIgnore(dir, string(data)), nil
 		}
-		if !os.IsNotExist(err) {
-			return nil, &Error{File: filepath.Join(dir, ForceIgnoreFile), Problem: "cannot read: " + err.Error(), Err: err}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{File: file, Problem: "cannot read: " + err.Error(), Err: err}
 		}
 		parent := filepath.Dir(dir)
 		if dir == filepath.Clean(stop) || parent == dir {

@@ -1,8 +1,10 @@
 package sfproject
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -101,5 +103,21 @@ func TestFindForceIgnore(t *testing.T) {
 	fi, err = FindForceIgnore(proj, proj)
 	if err != nil || fi.Denies(filepath.Join(proj, "README.md"), false) {
 		t.Errorf("the search stops at the repository root: %v", err)
+	}
+}
+
+func TestFindForceIgnoreTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	big := make([]byte, maxForceIgnore+1)
+	for i := range big {
+		big[i] = '\n'
+	}
+	if err := os.WriteFile(filepath.Join(dir, ForceIgnoreFile), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := FindForceIgnore(dir, dir)
+	var e *Error
+	if !errors.As(err, &e) || e.File != filepath.Join(dir, ForceIgnoreFile) || !strings.Contains(e.Problem, "larger than") {
+		t.Errorf("err = %v", err)
 	}
 }

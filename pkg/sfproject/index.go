@@ -37,9 +37,15 @@ type Index struct {
 // Index walks the package directories once and records their source files.
 // Package directories that do not exist are skipped (CheckDirs reports
 // them); paths the project's .forceignore denies (with the CLI's defaults)
-// and node_modules, .git, .sfdx and .sf are never entered.
-func (p *Project) Index() (*Index, error) {
-	fi, err := FindForceIgnore(p.Dir, "")
+// and node_modules, .git, .sfdx and .sf are never entered. The .forceignore
+// is looked for in the project directory only; IndexWithin also searches
+// the folders above it up to the repository root, as the CLI does.
+func (p *Project) Index() (*Index, error) { return p.IndexWithin(p.Dir) }
+
+// IndexWithin is Index with the .forceignore looked for from the project
+// directory up to root (the repository root; never above it).
+func (p *Project) IndexWithin(root string) (*Index, error) {
+	fi, err := FindForceIgnore(p.Dir, root)
 	if err != nil {
 		return nil, err
 	}
@@ -145,8 +151,8 @@ func (ix *Index) addDir(path string, parts []string) {
 // inFolderOnly reports whether a folder lies inside the content area of a
 // bundle or mixed-content type (where nothing is a component of its own).
 func inFolderOnly(dirs []string) bool {
-	for i, d := range dirs {
-		if t := reg.byStrict[d]; t != nil && t.folderOnly() && i < len(dirs) {
+	for _, d := range dirs {
+		if t := reg.byStrict[d]; t != nil && t.folderOnly() {
 			return true
 		}
 	}
@@ -296,8 +302,6 @@ func (k fileKind) member(parts []string) (Member, bool) {
 		return Member{Type: t.Name, Name: strings.Join(append(append([]string{}, folders...), k.name), "/")}, true
 	case t.FolderType != "":
 		return Member{}, false // nested types (territories): not modelled
-	case t.Adapter == adapterBundle:
-		return Member{Type: t.Name, Name: k.name}, true
 	}
 	return Member{Type: t.Name, Name: k.name}, true
 }
