@@ -21,6 +21,7 @@ import (
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/events"
 	"github.com/org/deploy-guard/pkg/ghapi"
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/report"
 	"github.com/org/deploy-guard/pkg/result"
@@ -114,7 +115,7 @@ type action struct {
 	// gh talks to the GitHub API (nil without github-token); ghEnv holds the
 	// run's identifiers; metrics the workflow's history, when read.
 	gh      *ghapi.Client
-	ghEnv   ghapi.Env
+	ghEnv   ghenv.Env
 	metrics *ghapi.Metrics
 }
 
@@ -131,7 +132,7 @@ func newAction(deps Deps) *action {
 		outs:  actions.NewOutputs(red),
 		run:   &result.Run{Started: deps.Now(), Status: result.StatusFailed, Category: result.CategoryUnknown},
 		paths: map[string]string{},
-		ghEnv: ghapi.EnvFrom(deps.Getenv),
+		ghEnv: ghenv.From(deps.Getenv),
 	}
 	// Mask every secret input before anything else is printed, from the raw
 	// environment, so even a config error cannot print one.

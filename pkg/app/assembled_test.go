@@ -97,11 +97,15 @@ func (g *github) posted(key string) string {
 	return strings.Join(g.bodies[key], "\n")
 }
 
-// withGitHub points the run at the fake GitHub API, as the runner would.
-func (e *env) withGitHub(url string) {
-	for k, v := range map[string]string{"GITHUB_API_URL": url, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/crm",
-		"GITHUB_WORKFLOW_REF": "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME": "main", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1"} {
-		e.vars[k] = v
+// withGitHub points the run at the fake GitHub API, as the runner would
+// (acme/crm's deploy.yml on main, run 42, attempt 1); extra are KEY, VALUE
+// pairs that add to or override those variables.
+func (e *env) withGitHub(url string, extra ...string) {
+	vars := append([]string{"GITHUB_API_URL", url, "GITHUB_SERVER_URL", "https://github.com", "GITHUB_REPOSITORY", "acme/crm",
+		"GITHUB_WORKFLOW_REF", "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME", "main",
+		"GITHUB_RUN_ID", "42", "GITHUB_RUN_ATTEMPT", "1"}, extra...)
+	for i := 0; i+1 < len(vars); i += 2 {
+		e.vars[vars[i]] = vars[i+1]
 	}
 }
 

@@ -145,12 +145,7 @@ func (a *action) writeEvents() {
 	if a.artifacts == "" {
 		return
 	}
-	g := a.deps.Getenv
-	info := events.RunInfo{
-		ID: g("GITHUB_RUN_ID"), Attempt: g("GITHUB_RUN_ATTEMPT"), Repository: g("GITHUB_REPOSITORY"),
-		Workflow: g("GITHUB_WORKFLOW"), Ref: g("GITHUB_REF"), SHA: g("GITHUB_SHA"), Actor: g("GITHUB_ACTOR"),
-	}
-	data, err := events.Encode(events.Build(a.run, info, a.steps), a.red)
+	data, err := events.Encode(events.Build(a.run, events.InfoFrom(a.ghEnv), a.steps), a.red)
 	if err != nil {
 		a.log.Infof("Could not encode the event log: %v", err)
 		return

@@ -157,10 +157,7 @@ func TestRunNotifiesOnFailureWithoutSecrets(t *testing.T) {
 	const token, hook = "ghs_notifysecrettoken123", "/slack/T0/B0/hooksecretpath"
 	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml",
 		config.InputGitHubToken: token, config.InputPostMortem: "true", config.InputSlackWebhookURL: srv.URL + hook})
-	for k, v := range map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/crm",
-		"GITHUB_WORKFLOW_REF": "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME": "main", "GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1"} {
-		e.vars[k] = v
-	}
+	e.withGitHub(srv.URL)
 	e.answer = failingSF("InvoiceService (token 5Aep861refreshtokensecret)")
 	if code := e.run(); code != ExitFailed {
 		t.Fatalf("exit %d\n%s", code, e.stdout.String())
@@ -231,10 +228,7 @@ func TestRunAlertOn(t *testing.T) {
 		srv := httptest.NewServer(rec)
 		e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml",
 			config.InputGitHubToken: "ghs_alertontoken", config.InputAlertOn: tc.alertOn, "circuit-breaker-threshold": "0"})
-		for k, v := range map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "acme/crm", "GITHUB_RUN_ID": "42",
-			"GITHUB_WORKFLOW_REF": "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME": "main"} {
-			e.vars[k] = v
-		}
+		e.withGitHub(srv.URL)
 		e.answer = failingSF("InvoiceService")
 		e.run()
 		srv.Close()

@@ -114,11 +114,7 @@ func TestSecretsWithMarkdownCharactersNeverLeak(t *testing.T) {
 		config.InputGitHubToken: leakGitHubToken, config.InputPostMortem: "true", config.InputPRComment: "true",
 		config.InputSlackWebhookURL: srv.URL + "/slack/T0/B0/hookpath", config.InputOTLPEndpoint: srv.URL + "/otlp",
 	})
-	for k, v := range map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/crm",
-		"GITHUB_WORKFLOW_REF": "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME": "5/merge", "GITHUB_REF": "refs/pull/5/merge",
-		"GITHUB_RUN_ID": "42", "GITHUB_RUN_ATTEMPT": "1", "ACTIONS_STEP_DEBUG": "true"} {
-		e.vars[k] = v
-	}
+	e.withGitHub(srv.URL, "GITHUB_REF_NAME", "5/merge", "GITHUB_REF", "refs/pull/5/merge", "ACTIONS_STEP_DEBUG", "true")
 	e.answer = leakSF
 	if code := e.run(); code != ExitFailed {
 		t.Fatalf("exit %d\n%s", code, e.stdout.String())
@@ -212,9 +208,7 @@ func TestPRCommentMentionsNobody(t *testing.T) {
 	defer srv.Close()
 	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml", config.InputMaxAttempts: "1",
 		config.InputGitHubToken: "ghs_mentiontesttoken123", config.InputPRComment: "true"})
-	for k, v := range map[string]string{"GITHUB_API_URL": srv.URL, "GITHUB_REPOSITORY": "acme/crm", "GITHUB_REF": "refs/pull/5/merge", "GITHUB_RUN_ID": "42"} {
-		e.vars[k] = v
-	}
+	e.withGitHub(srv.URL, "GITHUB_REF", "refs/pull/5/merge")
 	e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
 		if strings.Join(inv.Args[:3], " ") != "project deploy resume" {
 			return happySF(inv)

@@ -39,10 +39,7 @@ func (a *action) threshold() float64 {
 
 func (a *action) reportOptions() report.Options {
 	o := report.Options{Project: a.project(), CoverageThreshold: a.threshold(), MaxSkeletons: a.maxSkeletons(), Extra: a.sections}
-	g := a.deps.Getenv
-	if g("GITHUB_SERVER_URL") != "" && g("GITHUB_REPOSITORY") != "" && g("GITHUB_RUN_ID") != "" {
-		o.RunURL = g("GITHUB_SERVER_URL") + "/" + g("GITHUB_REPOSITORY") + "/actions/runs/" + g("GITHUB_RUN_ID")
-	}
+	o.RunURL = a.ghEnv.RunURL()
 	if a.artifacts != "" {
 		o.ArtifactsDir = a.rel(a.artifacts)
 	}

@@ -118,8 +118,8 @@ func (a *action) pushTelemetry(ctx context.Context) {
 	if m := a.metrics; m != nil {
 		m.Apply(&f)
 	}
-	g := a.deps.Getenv
-	attrs := map[string]string{"repository": g("GITHUB_REPOSITORY"), "workflow": g("GITHUB_WORKFLOW"), "branch": g("GITHUB_REF_NAME")}
+	e := a.ghEnv
+	attrs := map[string]string{"repository": e.Repository, "workflow": e.Workflow, "branch": e.RefName}
 	a.red.Walk(attrs)
 	if err := telemetry.Push(ctx, a.cfg.OTLPEndpoint, f, attrs, a.deps.HTTP, 0); err != nil {
 		a.step("notify.otlp", "failed", err.Error(), start)

@@ -31,8 +31,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 )
@@ -52,6 +54,17 @@ type RunInfo struct {
 	Ref        string `json:"ref,omitempty"`
 	SHA        string `json:"sha,omitempty"`
 	Actor      string `json:"actor,omitempty"`
+}
+
+// InfoFrom is the run's identity as the event log records it; ID and
+// attempt are left out outside a workflow run.
+func InfoFrom(e ghenv.Env) RunInfo {
+	info := RunInfo{Repository: e.Repository, Workflow: e.Workflow, Ref: e.Ref, SHA: e.SHA, Actor: e.Actor}
+	if e.RunID != 0 {
+		info.ID = strconv.FormatInt(e.RunID, 10)
+		info.Attempt = strconv.Itoa(e.RunAttempt)
+	}
+	return info
 }
 
 // Step is a run step other than an sf attempt (preflight, breaker, login,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/org/deploy-guard/pkg/clock"
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 )
 
@@ -34,7 +35,7 @@ type Client struct {
 	// comments). The token itself is always redacted, even when nil.
 	Redactor *redact.Redactor
 
-	env      Env
+	env      ghenv.Env
 	gh       *github.Client
 	tokenRed *redact.Redactor
 
@@ -50,7 +51,7 @@ type Client struct {
 // New returns a client for env's repository. The token is sent as a bearer
 // Authorization header, only to the API host. hc may be nil; it is not
 // modified.
-func New(token string, env Env, hc *http.Client) *Client {
+func New(token string, env ghenv.Env, hc *http.Client) *Client {
 	var base http.Client
 	if hc != nil {
 		base = *hc
@@ -81,7 +82,7 @@ func New(token string, env Env, hc *http.Client) *Client {
 }
 
 // Env returns the run identity the client was built with.
-func (c *Client) Env() Env { return c.env }
+func (c *Client) Env() ghenv.Env { return c.env }
 
 type authTransport struct {
 	token, host string

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/org/deploy-guard/pkg/ghenv"
 )
 
 // fakeGitHub behaves like the parts of the GitHub REST API deploy-guard
@@ -66,8 +68,8 @@ func newFake(t *testing.T) (*fakeGitHub, *httptest.Server) {
 	return f, srv
 }
 
-func (f *fakeGitHub) env(srv *httptest.Server) Env {
-	return Env{
+func (f *fakeGitHub) env(srv *httptest.Server) ghenv.Env {
+	return ghenv.Env{
 		Repository: "acme/app", WorkflowRef: "acme/app/.github/workflows/deploy.yml@refs/heads/main",
 		RefName: "main", EventName: "push", ServerURL: "https://github.example", APIURL: srv.URL + "/api/v3",
 		RunID: 9999, RunAttempt: 1, Actor: "octocat", SHA: "0123456789abcdef0123", Workflow: "Deploy",

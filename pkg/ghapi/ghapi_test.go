@@ -6,70 +6,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 )
 
 func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
-
-func TestEnvFrom(t *testing.T) {
-	dir := t.TempDir()
-	ev := filepath.Join(dir, "event.json")
-	if err := os.WriteFile(ev, []byte(`{"pull_request":{"number":42}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	vars := map[string]string{
-		"GITHUB_REPOSITORY":   "acme/app",
-		"GITHUB_WORKFLOW_REF": "acme/app/.github/workflows/deploy.yml@refs/pull/42/merge",
-		"GITHUB_REF_NAME":     "42/merge",
-		"GITHUB_HEAD_REF":     "feature/x",
-		"GITHUB_EVENT_NAME":   "pull_request",
-		"GITHUB_EVENT_PATH":   ev,
-		"GITHUB_RUN_ID":       "123456",
-		"GITHUB_RUN_ATTEMPT":  "2",
-		"GITHUB_API_URL":      "https://ghes.example/api/v3/",
-		"GITHUB_ACTOR":        "octocat",
-		"GITHUB_WORKFLOW":     "Deploy",
-	}
-	e := EnvFrom(func(k string) string { return vars[k] })
-	if e.PRNumber != 42 || e.RunID != 123456 || e.RunAttempt != 2 {
-		t.Errorf("env = %+v", e)
-	}
-	if e.ServerURL != "https://github.com" || e.APIURL != "https://ghes.example/api/v3" {
-		t.Errorf("urls = %q %q", e.ServerURL, e.APIURL)
-	}
-	if got := e.WorkflowPath(); got != ".github/workflows/deploy.yml" {
-		t.Errorf("WorkflowPath = %q", got)
-	}
-	if got := e.WorkflowFile(); got != "deploy.yml" {
-		t.Errorf("WorkflowFile = %q", got)
-	}
-	if e.Branch() != "feature/x" || e.Owner() != "acme" || e.Name() != "app" {
-		t.Errorf("branch/owner/name = %q %q %q", e.Branch(), e.Owner(), e.Name())
-	}
-	if got := e.RunURL(); got != "https://github.com/acme/app/actions/runs/123456/attempts/2" {
-		t.Errorf("RunURL = %q", got)
-	}
-
-	// No event file: PR number from GITHUB_REF; defaults.
-	e = EnvFrom(func(k string) string {
-		return map[string]string{"GITHUB_REF": "refs/pull/7/merge", "GITHUB_REF_NAME": "7/merge"}[k]
-	})
-	if e.PRNumber != 7 || e.RunAttempt != 1 || e.APIURL != "https://api.github.com" {
-		t.Errorf("fallback env = %+v", e)
-	}
-	e = EnvFrom(func(k string) string { return map[string]string{"GITHUB_REF_NAME": "main"}[k] })
-	if e.PRNumber != 0 {
-		t.Errorf("PRNumber = %d, want 0", e.PRNumber)
-	}
-}
 
 func TestBreaker(t *testing.T) {
 	type run struct {
@@ -269,7 +216,7 @@ func TestBreakerConnectionRefused(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	c := New("ghs_x1234567", Env{Repository: "acme/app", WorkflowRef: "acme/app/.github/workflows/deploy.yml@refs/heads/main", RefName: "main", APIURL: "http://" + addr}, nil)
+	c := New("ghs_x1234567", ghenv.Env{Repository: "acme/app", WorkflowRef: "acme/app/.github/workflows/deploy.yml@refs/heads/main", RefName: "main", APIURL: "http://" + addr}, nil)
 	c.Sleep = noSleep
 	got := c.CheckBreaker(context.Background(), Breaker{Threshold: 3, Window: 5})
 	if got.Consulted || got.Open || !strings.Contains(got.Warning, "could not reach the GitHub API: connection refused") {
@@ -418,7 +365,7 @@ func TestPostMortemBodyCapped(t *testing.T) {
 	for i := 0; i < 3000; i++ {
 		r.Attempts = append(r.Attempts, result.Attempt{Number: i, Kind: "deploy", Decision: strings.Repeat("x", 100)})
 	}
-	pm := PostMortemFor(r, Env{Repository: "a/b", RefName: "main"}, nil)
+	pm := PostMortemFor(r, ghenv.Env{Repository: "a/b", RefName: "main"}, nil)
 	if n := len([]rune(pm.Body)); n > MaxBody {
 		t.Errorf("body %d chars", n)
 	}

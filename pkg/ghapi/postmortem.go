@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/safetext"
@@ -155,7 +156,7 @@ func capBody(s, tail string) string {
 // PostMortemFor builds the post-mortem issue of a failed run. Every piece of
 // text passes through red; org-controlled text is neutralised (no HTML, no
 // mentions, no table breaks).
-func PostMortemFor(r *result.Run, env Env, red *redact.Redactor) PostMortem {
+func PostMortemFor(r *result.Run, env ghenv.Env, red *redact.Redactor) PostMortem {
 	wf := env.WorkflowName()
 	fp := Fingerprint(firstNonEmpty(env.WorkflowPath(), wf), r.Category, r.TopFailure())
 	// Each org text is redacted, then cut, then escaped: in that order no

@@ -23,7 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/deploy-guard/pkg/clock"
-	"github.com/org/deploy-guard/pkg/ghapi"
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/safetext"
@@ -64,7 +64,7 @@ type Message struct {
 
 // MessageFor builds the message of a run. env identifies the run;
 // postMortemURL is the post-mortem issue, if one was filed.
-func MessageFor(r *result.Run, env ghapi.Env, postMortemURL string) Message {
+func MessageFor(r *result.Run, env ghenv.Env, postMortemURL string) Message {
 	m := Message{
 		Status:        string(r.Status),
 		Category:      string(r.Category),

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/deploy-guard/pkg/ghapi"
+	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 )
@@ -250,8 +250,8 @@ func sampleRun(secrets ...string) *result.Run {
 	}
 }
 
-func sampleEnv() ghapi.Env {
-	return ghapi.Env{Repository: "acme/app", RefName: "main", ServerURL: "https://github.com", RunID: 42, RunAttempt: 1, Actor: "octocat"}
+func sampleEnv() ghenv.Env {
+	return ghenv.Env{Repository: "acme/app", RefName: "main", ServerURL: "https://github.com", RunID: 42, RunAttempt: 1, Actor: "octocat"}
 }
 
 func TestBlockKitGolden(t *testing.T) {

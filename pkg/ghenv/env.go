@@ -1,11 +1,9 @@
-// Package ghapi is deploy-guard's use of the GitHub REST API: the circuit
-// breaker and deployment metrics read the workflow's own run history, the
-// post-mortem issue and the sticky pull-request comment write to it.
-//
-// Reads fail open: an API fault (missing permission, rate limit, 5xx,
-// timeout, network) never blocks a deployment; it becomes one warning.
-// Every text the package sends to GitHub passes through a redactor.
-package ghapi
+// Package ghenv is the identity of the workflow run, read once from the
+// GITHUB_* variables: repository, workflow, branch, run and attempt, pull
+// request, and the one link to the run. Every sink (summary, events, issue,
+// comment, Slack, OTLP) takes it from here instead of reading the
+// environment itself.
+package ghenv
 
 import (
 	"encoding/json"
@@ -21,8 +19,9 @@ type Env struct {
 	Repository string
 	// WorkflowRef is "owner/name/.github/workflows/deploy.yml@refs/heads/main".
 	WorkflowRef string
-	// RefName is the branch or tag name (GITHUB_REF_NAME).
-	RefName string
+	// Ref is the full ref (GITHUB_REF: refs/heads/main, refs/pull/5/merge);
+	// RefName the branch or tag name (GITHUB_REF_NAME).
+	Ref, RefName string
 	// HeadRef is the source branch of a pull request (GITHUB_HEAD_REF);
 	// empty for other events.
 	HeadRef   string
@@ -40,14 +39,15 @@ type Env struct {
 	Workflow string
 }
 
-// EnvFrom reads the run's identity through getenv (os.Getenv in production).
+// From reads the run's identity through getenv (os.Getenv in production).
 // It reads the event file named by GITHUB_EVENT_PATH for the pull-request
 // number, falling back to a refs/pull/<n>/merge GITHUB_REF.
-func EnvFrom(getenv func(string) string) Env {
+func From(getenv func(string) string) Env {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	e := Env{
 		Repository:  get("GITHUB_REPOSITORY"),
 		WorkflowRef: get("GITHUB_WORKFLOW_REF"),
+		Ref:         get("GITHUB_REF"),
 		RefName:     get("GITHUB_REF_NAME"),
 		HeadRef:     get("GITHUB_HEAD_REF"),
 		EventName:   get("GITHUB_EVENT_NAME"),
@@ -72,8 +72,7 @@ func EnvFrom(getenv func(string) string) Env {
 		e.PRNumber = prNumberFromEvent(p)
 	}
 	if e.PRNumber == 0 {
-		ref := get("GITHUB_REF")
-		if rest, ok := strings.CutPrefix(ref, "refs/pull/"); ok {
+		if rest, ok := strings.CutPrefix(e.Ref, "refs/pull/"); ok {
 			if n, _, ok := strings.Cut(rest, "/"); ok {
 				e.PRNumber, _ = strconv.Atoi(n)
 			}
