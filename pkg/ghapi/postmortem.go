@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
+	guidance "github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
@@ -328,36 +329,10 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
+// actionItems is the post-mortem's checklist: the category's own items from
+// the guidance file, then the steps every incident takes.
 func actionItems(cat result.Category) []string {
-	var items []string
-	switch cat {
-	case result.CategoryConfig:
-		items = append(items, "Correct the action inputs or workflow configuration named above")
-	case result.CategoryAuth:
-		items = append(items, "Check that the org auth secret is valid and not expired; rotate it if in doubt",
-			"Confirm the integration user is active and its connected app is still authorised")
-	case result.CategoryDependency:
-		items = append(items, "Add the missing dependencies to the deployment or deploy them first",
-			"Check the deployment order of dependent components")
-	case result.CategoryMetadata:
-		items = append(items, "Fix the failed components listed above",
-			"Validate locally with `sf project deploy validate` before merging")
-	case result.CategoryLimits:
-		items = append(items, "Check the org's limits and governor usage; split or reschedule the deployment")
-	case result.CategoryTest:
-		items = append(items, "Fix the failing tests, or the code they cover",
-			"Decide whether any failing test is flaky and track it")
-	case result.CategoryCoverage:
-		items = append(items, "Add tests for the classes below the coverage requirement")
-	case result.CategoryTimeout:
-		items = append(items, "Check the deployment's status in Setup > Deployment Status before re-running",
-			"Consider a longer wait or a smaller deployment")
-	case result.CategoryTransient:
-		items = append(items, "Check Salesforce Trust (status.salesforce.com) for incidents",
-			"Re-run once the platform is healthy; consider raising the retry budget")
-	default:
-		items = append(items, "Read the run's log to find the cause")
-	}
+	items := append([]string(nil), guidance.GuideFor(cat).Checklist...)
 	return append(items,
 		"Identify the root cause and write it down here",
 		"Link the pull request that fixes it",
