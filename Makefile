@@ -7,7 +7,7 @@ SF_DIR := .cache/sf
 SF_BIN := $(SF_DIR)/node_modules/.bin/sf
 FUZZTIME ?= 20s
 
-.PHONY: all build sf test unit e2e demo fuzz bench vet fmt clean
+.PHONY: all build sf test unit e2e image-test demo fuzz bench vet fmt clean
 
 all: build
 
@@ -35,6 +35,12 @@ unit:
 
 e2e: sf
 	$(GO) test -count=1 -v ./e2e/...
+
+# The action's image, built from the Dockerfile and run the way the runner runs
+# a Docker action, through end-to-end cases (scripts/image-test.sh). Starts its
+# own dockerd and builds stand-in base images where none is available (root).
+image-test:
+	bash scripts/image-test.sh
 
 # A local run against the bundled org emulator: no real org needed.
 # SCENARIO=name picks another scenario (go run ./cmd/orgsim -list).

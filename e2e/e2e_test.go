@@ -3,6 +3,10 @@
 // GitHub runner runs the action. `make test` installs the CLI first; when it
 // is missing these tests fail in CI (CI or DEPLOY_GUARD_REQUIRE_E2E set) and
 // skip elsewhere.
+//
+// With DEPLOY_GUARD_IMAGE set to a built image, the same cases run through
+// that image the way the runner runs a Docker action (harness image mode);
+// `make image-test` builds the image and runs a selection of them.
 package e2e
 
 import (
@@ -23,6 +27,8 @@ import (
 var (
 	binary, sfBin string
 	root          = ".."
+	// image, when set, runs every case through this image instead.
+	image = os.Getenv("DEPLOY_GUARD_IMAGE")
 )
 
 func TestMain(m *testing.M) {
@@ -30,6 +36,10 @@ func TestMain(m *testing.M) {
 }
 
 func setup(m *testing.M) int {
+	if image != "" {
+		fmt.Fprintln(os.Stderr, "e2e: running the cases through the image", image)
+		return m.Run()
+	}
 	sf, err := harness.FindSF(root)
 	if err != nil {
 		if os.Getenv("CI") != "" || os.Getenv("DEPLOY_GUARD_REQUIRE_E2E") != "" {
@@ -72,6 +82,9 @@ func run(t testing.TB, cfg harness.Config) *harness.Result {
 		cfg.Binary = binary
 	}
 	cfg.SF = sfBin
+	if image != "" {
+		cfg.Image, cfg.ActionYML = image, filepath.Join(root, "action.yml")
+	}
 	if cfg.Project == "" {
 		cfg.Project = filepath.Join(root, "testdata", "project")
 	}
@@ -172,6 +185,8 @@ func TestScenarios(t *testing.T) {
 		auth     string
 		want     want
 	}{
+		{scenario: "success", want: want{status: "succeeded", category: "none", attempts: "1", deploys: 1,
+			summary: []string{"succeeded"}}},
 		{scenario: "success", auth: harness.AuthURL, want: want{status: "succeeded", category: "none", attempts: "1", deploys: 1,
 			summary: []string{"succeeded"}}},
 		// An unknown symbol in Apex is a missing dependency (or a typo): the
@@ -211,6 +226,9 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, tc := range cases {
 		name := tc.scenario
+		if tc.auth != "" {
+			name += "_" + tc.auth
+		}
 		if len(tc.inputs) > 0 {
 			name += fmt.Sprint(tc.inputs)
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/org/deploy-guard/pkg/actions/actionstest"
+	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/orgsim"
 )
 
@@ -51,12 +52,23 @@ type Config struct {
 	// Log receives the action's stdout as it runs (optional).
 	Log io.Writer
 	// Interrupt, when set, is polled every 100ms; when it returns true the
-	// action receives SIGTERM, as on a cancelled workflow.
+	// action receives SIGTERM (image mode: the runner's SIGINT, then SIGTERM
+	// 7.5 s later, sent to `docker run`), as on a cancelled workflow.
 	Interrupt func(org *orgsim.Server) bool
 	// Edit may change the workspace before the run (e.g. break a file).
 	Edit func(workspace string) error
 	// Timeout bounds the run (default 5 minutes).
 	Timeout time.Duration
+	// Image, when set, runs this image instead of Binary, the way the runner
+	// runs a Docker action: `docker run` with every input of ActionYML (its
+	// default unless Inputs sets it), the runner's GITHUB_*/RUNNER_*
+	// variables, the four mounts owned by the runner's user (RunnerUID), and
+	// SIGINT then SIGTERM on Interrupt. It needs root (to chown the mounts)
+	// and an engine (DOCKER_HOST); the client is DEPLOY_GUARD_DOCKER or
+	// docker. Binary and SF are not used.
+	Image string
+	// ActionYML is the action's metadata, for image mode.
+	ActionYML string
 }
 
 // Result is what the run left behind.
@@ -69,8 +81,14 @@ type Result struct {
 	Org         *orgsim.Server
 	Annotations []Annotation
 	Duration    time.Duration
-	// Interrupted is when SIGTERM was sent (zero if never).
+	// Interrupted is when the first signal was sent (zero if never).
 	Interrupted time.Time
+	// NewInWorkspace lists the paths the run added to the workspace outside
+	// the artifacts folder: a later step would find them there.
+	NewInWorkspace []string
+	// ForeignOwned lists what, in the runner's folders, the runner's user
+	// does not own after an image run (a later step could not remove it).
+	ForeignOwned []string
 }
 
 // Annotation is a workflow command the action printed.
@@ -80,7 +98,8 @@ type Annotation struct {
 }
 
 // Run starts the emulator (unless Config.Org is set), prepares the
-// workspace and runs the action to completion.
+// workspace and runs the action to completion: the built binary directly, or
+// the image with `docker run` when Config.Image is set.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Minute
@@ -111,33 +130,32 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
-	runner := filepath.Join(dir, "runner")
-	if err := os.MkdirAll(runner, 0o755); err != nil {
+	before, err := listTree(ws)
+	if err != nil {
 		return nil, err
 	}
-	outFile, sumFile := filepath.Join(runner, "output"), filepath.Join(runner, "summary.md")
-	for _, f := range []string{outFile, sumFile} {
-		if err := os.WriteFile(f, nil, 0o644); err != nil {
-			return nil, err
+	inputs := map[string]string{}
+	if cfg.Image != "" {
+		if inputs, err = ActionDefaults(cfg.ActionYML); err != nil {
+			return nil, fmt.Errorf("image mode needs action.yml for the inputs' defaults: %w", err)
 		}
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(runner, "home"),
-		"GITHUB_ACTIONS=true", "CI=true",
-		"GITHUB_WORKSPACE=" + ws, "GITHUB_OUTPUT=" + outFile, "GITHUB_STEP_SUMMARY=" + sumFile,
-		"RUNNER_TEMP=" + runner, "TMPDIR=" + runner,
-		"GITHUB_REPOSITORY=acme/crm", "GITHUB_SERVER_URL=https://github.com", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
-		"GITHUB_RUN_ID=1001", "GITHUB_RUN_ATTEMPT=1", "GITHUB_REF_NAME=main", "GITHUB_WORKFLOW_REF=acme/crm/.github/workflows/deploy.yml@refs/heads/main",
-		"DEPLOY_GUARD_SF_BIN=" + cfg.SF,
+	var p *prepared
+	if cfg.Image != "" {
+		p, err = prepareImage(cfg, dir, ws)
+	} else {
+		p, err = prepareBinary(cfg, dir, ws)
 	}
-	inputs := map[string]string{}
+	if err != nil {
+		return nil, err
+	}
 	switch cfg.Auth {
 	case AuthURL:
-		cert, err := org.WriteCert(runner)
+		cert, err := org.WriteCert(p.certDir)
 		if err != nil {
 			return nil, err
 		}
-		env = append(env, "NODE_EXTRA_CA_CERTS="+cert)
+		p.env = append(p.env, "NODE_EXTRA_CA_CERTS="+p.certPath(cert))
 		inputs["auth-url"] = org.AuthURL()
 	default:
 		inputs["access-token"] = orgsim.AccessToken
@@ -147,18 +165,145 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		inputs[k] = v
 	}
 	for k, v := range inputs {
-		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
+		p.env = append(p.env, "INPUT_"+strings.ToUpper(k)+"="+v)
 	}
-	env = append(env, cfg.Env...)
-	if err := os.MkdirAll(filepath.Join(runner, "home"), 0o755); err != nil {
-		return nil, err
-	}
+	p.env = append(p.env, cfg.Env...)
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, cfg.Binary)
-	cmd.Env = env
-	cmd.Dir = ws
+	var cmd *exec.Cmd
+	if cfg.Image != "" {
+		// The runner's user owns the host folders; the container runs as
+		// root. Giving them to RunnerUID needs root; otherwise (a hosted
+		// runner, already uid 1001) they stay the caller's.
+		if os.Geteuid() == 0 {
+			for _, d := range p.folders.all() {
+				if err := chownTree(d, RunnerUID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		name := "deploy-guard-" + filepath.Base(dir) + "-" + strings.TrimPrefix(p.outFile, "set_output_")[:8]
+		cmd = exec.CommandContext(ctx, dockerBinary(), dockerRun(name, cfg.Image, p.env, p.folders)...)
+		// Values reach the container from the client's environment only.
+		cmd.Env = append(os.Environ(), p.env...)
+		defer func() {
+			// A client killed on timeout leaves its container running.
+			_ = exec.Command(dockerBinary(), "rm", "-f", name).Run()
+		}()
+	} else {
+		cmd = exec.CommandContext(ctx, cfg.Binary)
+		cmd.Env = p.env
+		cmd.Dir = ws
+	}
+	res, err := execute(cmd, cfg, org, cfg.Image != "")
+	if res != nil {
+		res.Workspace = ws
+	}
+	if err != nil {
+		return res, err
+	}
+	outs, err := os.ReadFile(p.outPath())
+	if err != nil {
+		return res, err
+	}
+	if res.Outputs, err = ParseOutputFile(outs); err != nil {
+		return res, err
+	}
+	sum, err := os.ReadFile(p.sumPath())
+	if err != nil {
+		return res, err
+	}
+	res.Summary = string(sum)
+	res.Annotations = ParseAnnotations(res.Stdout)
+	after, err := listTree(ws)
+	if err != nil {
+		return res, err
+	}
+	artifacts := inputs["artifacts-dir"]
+	if artifacts == "" {
+		artifacts = config.Defaults["artifacts-dir"]
+	}
+	res.NewInWorkspace = newPaths(before, after, artifacts)
+	if cfg.Image != "" {
+		res.ForeignOwned = ForeignOwned(runnerUser(), p.folders.all()...)
+	}
+	return res, nil
+}
+
+// prepared is a run's environment and runner files, for either mode.
+type prepared struct {
+	env              []string
+	folders          runnerFolders
+	outFile, sumFile string // names in folders.fileCmds
+	certDir          string // where the TLS emulator's certificate goes
+	// certPath maps the certificate's host path to the action's view.
+	certPath func(string) string
+}
+
+func (p *prepared) outPath() string { return filepath.Join(p.folders.fileCmds, p.outFile) }
+func (p *prepared) sumPath() string { return filepath.Join(p.folders.fileCmds, p.sumFile) }
+
+func prepareBinary(cfg Config, dir, ws string) (*prepared, error) {
+	runner := filepath.Join(dir, "runner")
+	p := &prepared{folders: runnerFolders{home: filepath.Join(runner, "home"), fileCmds: runner, workspace: ws},
+		outFile: "output", sumFile: "summary.md", certDir: runner, certPath: func(s string) string { return s }}
+	if err := os.MkdirAll(p.folders.home, 0o755); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{p.outPath(), p.sumPath()} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	p.env = append([]string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + p.folders.home,
+		"GITHUB_ACTIONS=true", "CI=true",
+		"GITHUB_WORKSPACE=" + ws, "GITHUB_OUTPUT=" + p.outPath(), "GITHUB_STEP_SUMMARY=" + p.sumPath(),
+		"RUNNER_TEMP=" + runner, "TMPDIR=" + runner,
+		"DEPLOY_GUARD_SF_BIN=" + cfg.SF,
+	}, repoEnv...)
+	return p, nil
+}
+
+func prepareImage(cfg Config, dir, ws string) (*prepared, error) {
+	folders, outFile, sumFile, err := prepareRunnerFolders(dir, ws)
+	if err != nil {
+		return nil, err
+	}
+	// An earlier step may leave files in the shared home, as a workflow
+	// would for a private CA: the emulator's certificate goes there.
+	p := &prepared{folders: folders, outFile: outFile, sumFile: sumFile, certDir: folders.home,
+		certPath: func(s string) string { return containerHome + "/" + filepath.Base(s) }}
+	p.env = append(imageEnv(outFile, sumFile), repoEnv...)
+	return p, nil
+}
+
+// repoEnv describes the repository and run, in both modes.
+var repoEnv = []string{
+	"GITHUB_REPOSITORY=acme/crm", "GITHUB_SERVER_URL=https://github.com", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
+	"GITHUB_RUN_ID=1001", "GITHUB_RUN_ATTEMPT=1", "GITHUB_REF_NAME=main", "GITHUB_WORKFLOW_REF=acme/crm/.github/workflows/deploy.yml@refs/heads/main",
+}
+
+// dockerBinary is the Docker client: DEPLOY_GUARD_DOCKER or docker on PATH.
+func dockerBinary() string {
+	if d := os.Getenv("DEPLOY_GUARD_DOCKER"); d != "" {
+		return d
+	}
+	return "docker"
+}
+
+// The runner's cancel sequence (actions/runner ProcessInvoker): SIGINT,
+// SIGTERM 7.5 s later, then a kill 2.5 s after that.
+const (
+	cancelTermAfter = 7500 * time.Millisecond
+	cancelKillAfter = 2500 * time.Millisecond
+)
+
+// execute runs cmd to completion, interrupting it when cfg.Interrupt says
+// so: with SIGTERM (binary), or with the runner's SIGINT, SIGTERM, kill
+// sequence sent to the `docker run` client (image).
+func execute(cmd *exec.Cmd, cfg Config, org *orgsim.Server, runnerSignals bool) (*Result, error) {
 	var stdout bytes.Buffer
 	if cfg.Log != nil {
 		cmd.Stdout = io.MultiWriter(&stdout, cfg.Log)
@@ -171,12 +316,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	res := &Result{Workspace: ws, Org: org}
+	res := &Result{Org: org}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var waitErr error
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	termSent, killSent := false, false
 loop:
 	for {
 		select {
@@ -185,7 +331,24 @@ loop:
 		case <-tick.C:
 			if cfg.Interrupt != nil && res.Interrupted.IsZero() && cfg.Interrupt(org) {
 				res.Interrupted = time.Now()
+				if runnerSignals {
+					_ = cmd.Process.Signal(syscall.SIGINT)
+				} else {
+					_ = cmd.Process.Signal(syscall.SIGTERM)
+				}
+				continue
+			}
+			if !runnerSignals || res.Interrupted.IsZero() {
+				continue
+			}
+			since := time.Since(res.Interrupted)
+			if !termSent && since >= cancelTermAfter {
+				termSent = true
 				_ = cmd.Process.Signal(syscall.SIGTERM)
+			}
+			if !killSent && since >= cancelTermAfter+cancelKillAfter {
+				killSent = true
+				_ = cmd.Process.Kill()
 			}
 		}
 	}
@@ -199,19 +362,6 @@ loop:
 	default:
 		return res, waitErr
 	}
-	outs, err := os.ReadFile(outFile)
-	if err != nil {
-		return res, err
-	}
-	if res.Outputs, err = ParseOutputFile(outs); err != nil {
-		return res, err
-	}
-	sum, err := os.ReadFile(sumFile)
-	if err != nil {
-		return res, err
-	}
-	res.Summary = string(sum)
-	res.Annotations = ParseAnnotations(res.Stdout)
 	return res, nil
 }
 
