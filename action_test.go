@@ -271,3 +271,60 @@ func TestDockerfileStampsVersion(t *testing.T) {
 		t.Errorf("--version printed %q, want %q", got, "deploy-guard "+version)
 	}
 }
+
+// Pinning the action by tag or commit must pin the image: action.yml names
+// an exact release tag (or a digest), and the release workflow publishes
+// exactly that tag, for amd64 and arm64, refusing a tag action.yml does not
+// name. The README shows the same image.
+func TestImageIsPinnedPerRelease(t *testing.T) {
+	image := readAction(t).Runs.Image
+	if !regexp.MustCompile(`^docker://ghcr\.io/org/deploy-guard(:v\d+\.\d+\.\d+|@sha256:[0-9a-f]{64})$`).MatchString(image) {
+		t.Errorf("runs.image %q: want an exact release tag (:vX.Y.Z) or a digest, never a floating tag", image)
+	}
+	if !strings.Contains(readSource(t, "README.md"), "`"+image+"`") {
+		t.Errorf("README does not show the image action.yml uses (%s)", image)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Env   map[string]string `yaml:"env"`
+			Steps []struct {
+				Uses string            `yaml:"uses"`
+				Run  string            `yaml:"run"`
+				With map[string]string `yaml:"with"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal([]byte(readSource(t, ".github/workflows/release.yml")), &wf); err != nil {
+		t.Fatalf("release.yml: %v", err)
+	}
+	job, ok := wf.Jobs["image"]
+	if !ok {
+		t.Fatal("release.yml has no image job")
+	}
+	if job.Env["IMAGE"] != "ghcr.io/${{ github.repository }}:${{ github.ref_name }}" {
+		t.Errorf("IMAGE = %q: want the exact tag being released", job.Env["IMAGE"])
+	}
+	var checked, built bool
+	for _, s := range job.Steps {
+		if strings.Contains(s.Run, "action.yml") && strings.Contains(s.Run, "exit 1") && !built {
+			checked = true
+		}
+		if strings.HasPrefix(s.Uses, "docker/build-push-action@") {
+			built = true
+			if s.With["tags"] != "${{ env.IMAGE }}" {
+				t.Errorf("tags %q: publish only the exact tag", s.With["tags"])
+			}
+			for _, p := range []string{"linux/amd64", "linux/arm64"} {
+				if !strings.Contains(s.With["platforms"], p) {
+					t.Errorf("platforms %q lack %s", s.With["platforms"], p)
+				}
+			}
+			if !strings.Contains(s.With["build-args"], "VERSION=${{ github.ref_name }}") {
+				t.Errorf("build-args %q: stamp the release's version", s.With["build-args"])
+			}
+		}
+	}
+	if !built || !checked {
+		t.Errorf("release.yml: build step %v, action.yml check before it %v", built, checked)
+	}
+}
