@@ -157,7 +157,7 @@ standin_go() {
   cat >"$ctx/Dockerfile" <<EOF
 FROM $debian_base
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates git \\
-    && update-ca-certificates && rm -rf /var/lib/apt/lists/*
+    && update-ca-certificates && apt-get clean && rm -rf /var/lib/apt/lists/*
 COPY go /usr/local/go
 ENV GOTOOLCHAIN=local GOPATH=/go PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EOF
@@ -184,7 +184,7 @@ standin_node() {
   cat >"$ctx/Dockerfile" <<EOF
 FROM $debian_base
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \\
-    && update-ca-certificates && rm -rf /var/lib/apt/lists/* \\
+    && update-ca-certificates && apt-get clean && rm -rf /var/lib/apt/lists/* \\
     && groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 COPY node/bin /usr/local/bin
 COPY node/include /usr/local/include
@@ -226,8 +226,11 @@ phase "docker build"
 
 # --- Cases through the image ---------------------------------------------------
 export DEPLOY_GUARD_IMAGE="$image"
-go test -count=1 -timeout 15m -v -run "$cases" ./e2e/ 2>&1 | tee "$state/cases.log" | grep -E '^(=== RUN|--- |\s+--- |ok|FAIL|PASS|panic)' || true
-rc=${PIPESTATUS[0]}
+set +e
+go test -count=1 -timeout 15m -v -run "$cases" ./e2e/ >"$state/cases.log" 2>&1
+rc=$?
+set -e
+grep -E '^(\s*--- |ok|FAIL|panic)' "$state/cases.log" || true
 phase "cases"
 
 # --- What the image is ---------------------------------------------------------
