@@ -32,6 +32,14 @@ func (c *run) checkManifest(p *sfproject.Project, ix *sfproject.Index) {
 		switch ix.Resolve(e.Member) {
 		case sfproject.Missing:
 			f.Message = fmt.Sprintf("%s %s is listed but %s has no %s", e.Type, e.Name, where, sfproject.ExpectedPath(e.Member))
+			if hs := ix.Holders(e.Member); len(hs) > 0 {
+				t := sfproject.LookupType(e.Type)
+				var files []string
+				for _, h := range hs {
+					files = append(files, c.rel(h))
+				}
+				f.Message = fmt.Sprintf("%s %s is listed but no <%s> element with %s %s is in %s", e.Type, e.Name, t.XMLElement, t.UniqueID, childName(t, e.Name), strings.Join(files, ", "))
+			}
 		case sfproject.Ignored:
 			f.Severity = SeverityWarning
 			f.Message = fmt.Sprintf("%s %s is listed but .forceignore leaves its source out, so sf will not deploy it: remove it from the manifest or from .forceignore", e.Type, e.Name)
@@ -43,6 +51,16 @@ func (c *run) checkManifest(p *sfproject.Project, ix *sfproject.Index) {
 		}
 		c.config = append(c.config, f)
 	}
+}
+
+// childName is the name of a child inside its parent's file: the part
+// after "Parent." unless the type's names have no parent part.
+func childName(t *sfproject.Type, name string) string {
+	if t.ChildIgnoresParentName || t.Parent.FixedName {
+		return name
+	}
+	_, child, _ := strings.Cut(name, ".")
+	return child
 }
 
 // checkTests checks that every test named for RunSpecifiedTests is a test

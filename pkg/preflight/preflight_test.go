@@ -79,7 +79,9 @@ func TestRunCases(t *testing.T) {
 		{name: "folder-members", category: result.CategoryConfig, want: []want{
 			{SeverityError, CheckManifest, "manifest/package.xml", 11, 9, "Report Sales/Forecast is listed but force-app has no reports/Sales/Forecast.report-meta.xml"},
 		}},
-		{name: "custom-labels", category: result.CategoryNone},
+		{name: "custom-labels", category: result.CategoryConfig, want: []want{
+			{SeverityError, CheckManifest, "manifest/package.xml", 5, 9, "CustomLabel Goodbye is listed but no <labels> element with fullName Goodbye is in testdata/preflight/custom-labels/force-app/main/default/labels/BillingLabels.labels-meta.xml"},
+		}},
 		{name: "soql-in-loop", category: result.CategoryNone, want: []want{
 			{SeverityWarning, CheckSOQLLoop, service, 8, 32, "SOQL query inside a loop (the loop starts at line 7)"},
 			{SeverityWarning, CheckDMLLoop, service, 10, 13, "DML statement update inside a loop (the loop starts at line 7)"},

@@ -1,7 +1,10 @@
 package sfproject
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
+	"io"
 	"io/fs"
 	"net/url"
 	"path/filepath"
@@ -28,7 +31,13 @@ type Index struct {
 	ignored   map[string]string // memberKey → a file .forceignore leaves out
 	byType    map[string]int    // lower-case type → number of components
 	folders   map[string]bool   // memberKey → members[key] is still the component's folder
-	order     []Member
+	// holders are the files of components whose children live inside
+	// them (CustomLabels, Workflow), by memberKey; childNames caches the
+	// children each file names.
+	holders    map[string][]string
+	childMu    sync.Mutex
+	childNames map[string]map[string]bool // file + "\x00" + child type → lower-case names; nil: unreadable
+	order      []Member
 
 	suffixOnce sync.Once
 	bySuffix   map[string]string
@@ -55,7 +64,8 @@ func (p *Project) IndexWithin(root string) (*Index, error) {
 // IndexWith is Index with the given ignore rules (nil ignores nothing).
 func (p *Project) IndexWith(fi *ForceIgnore) (*Index, error) {
 	ix := &Index{dir: p.Dir, namespace: p.Namespace, contains: map[string]bool{}, classes: map[string]string{},
-		triggers: map[string]string{}, members: map[string]string{}, ignored: map[string]string{}, byType: map[string]int{}, folders: map[string]bool{}}
+		triggers: map[string]string{}, members: map[string]string{}, ignored: map[string]string{}, byType: map[string]int{}, folders: map[string]bool{},
+		holders: map[string][]string{}, childNames: map[string]map[string]bool{}}
 	var roots []string
 	for _, d := range p.PackageDirs {
 		root := p.Abs(d)
@@ -334,6 +344,9 @@ func (ix *Index) addFile(path string, parts []string) {
 		}
 	}
 	ix.add(m, path)
+	if k.xml && len(k.t.Children) > 0 && !k.t.decomposedChildren() {
+		ix.holders[memberKey(m)] = append(ix.holders[memberKey(m)], path)
+	}
 	if k.folder {
 		ix.add(Member{Type: k.t.FolderContent, Name: m.Name}, path)
 	}
@@ -398,8 +411,8 @@ const (
 	Missing
 	// Ignored: its source exists but .forceignore leaves it out.
 	Ignored
-	// Unverified: the index cannot tell (children inside their parent's
-	// file, types whose layout it does not model).
+	// Unverified: the index cannot tell (a parent file it cannot parse,
+	// types whose layout it does not model).
 	Unverified
 	// UnknownType: the type is not in the CLI's metadata registry.
 	UnknownType
@@ -431,19 +444,15 @@ func (ix *Index) Resolve(m Member) Presence {
 	switch {
 	case t.Parent != nil && !t.Parent.decomposedChildren():
 		// A child inside its parent's file (CustomLabel, WorkflowRule):
-		// without the parent it is missing, with it we cannot tell.
-		parent := Member{Type: t.Parent.Name, Name: t.Parent.Name}
-		if !t.ChildIgnoresParentName && !t.Parent.FixedName {
-			obj, _, ok := strings.Cut(name, ".")
-			if !ok {
-				return Unverified
-			}
-			parent.Name = obj
+		// missing without the parent, else looked for in its files.
+		parent, child, ok := parentOf(t, name)
+		if !ok {
+			return Unverified
 		}
 		if p := ix.Resolve(parent); p != Present {
 			return p
 		}
-		return Unverified
+		return ix.findChild(t, parent, child)
 	case t.Parent != nil:
 		obj, _, ok := strings.Cut(name, ".")
 		if !ok {
@@ -461,6 +470,116 @@ func (ix *Index) Resolve(m Member) Presence {
 		return Ignored
 	}
 	return Missing
+}
+
+// parentOf splits the full name of a child that lives in its parent's
+// file into the parent member and the child's own name.
+func parentOf(t *Type, name string) (Member, string, bool) {
+	if t.ChildIgnoresParentName || t.Parent.FixedName {
+		return Member{Type: t.Parent.Name, Name: t.Parent.Name}, name, true
+	}
+	obj, child, ok := strings.Cut(name, ".")
+	return Member{Type: t.Parent.Name, Name: obj}, child, ok
+}
+
+// findChild looks for a child element in the parent's files:
+// <labels><fullName>Greeting</fullName></labels> in a labels file.
+func (ix *Index) findChild(t *Type, parent Member, child string) Presence {
+	var files []string
+	for _, n := range ix.withoutNamespace(parent.Name) {
+		files = append(files, ix.holders[memberKey(Member{Type: parent.Type, Name: n})]...)
+	}
+	if t.XMLElement == "" || t.UniqueID == "" || len(files) == 0 {
+		return Unverified
+	}
+	sure := true
+	for _, f := range files {
+		names := ix.children(f, t)
+		if names == nil {
+			sure = false
+			continue
+		}
+		for _, n := range ix.withoutNamespace(child) {
+			if names[strings.ToLower(n)] {
+				return Present
+			}
+		}
+	}
+	if !sure {
+		return Unverified
+	}
+	return Missing
+}
+
+// maxHolder bounds the read of a file that holds children.
+const maxHolder = 64 << 20
+
+// children returns the lower-case names of the children of type t in a
+// file, or nil when the file cannot be read or parsed.
+func (ix *Index) children(file string, t *Type) map[string]bool {
+	key := file + "\x00" + t.Name
+	ix.childMu.Lock()
+	defer ix.childMu.Unlock()
+	if names, ok := ix.childNames[key]; ok {
+		return names
+	}
+	var names map[string]bool
+	if data, err := readSmall(file, maxHolder); err == nil {
+		names = childNames(data, t.XMLElement, t.UniqueID)
+	}
+	ix.childNames[key] = names
+	return names
+}
+
+// childNames reads the text of <element><id>...</id></element> directly
+// under the root element; nil when the XML is broken.
+func childNames(data []byte, element, id string) map[string]bool {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	names := map[string]bool{}
+	var path []string
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return names
+		}
+		if err != nil {
+			return nil
+		}
+		switch tk := tok.(type) {
+		case xml.StartElement:
+			path = append(path, tk.Name.Local)
+			text.Reset()
+		case xml.CharData:
+			text.Write(tk)
+		case xml.EndElement:
+			if len(path) == 3 && path[1] == element && path[2] == id {
+				names[strings.ToLower(strings.TrimSpace(text.String()))] = true
+			}
+			if len(path) > 0 {
+				path = path[:len(path)-1]
+			}
+		}
+	}
+}
+
+// Holders returns the files a child type's members are looked for in
+// (the labels files for CustomLabel Greeting), absolute; nil when the
+// child has files of its own or the parent is not in the source.
+func (ix *Index) Holders(m Member) []string {
+	t := LookupType(m.Type)
+	if ix == nil || t == nil || t.Parent == nil || t.Parent.decomposedChildren() {
+		return nil
+	}
+	parent, _, ok := parentOf(t, strings.TrimSuffix(m.Name, "/"))
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, n := range ix.withoutNamespace(parent.Name) {
+		out = append(out, ix.holders[memberKey(Member{Type: parent.Type, Name: n})]...)
+	}
+	return out
 }
 
 // withoutNamespace returns the name and, when it carries the project's

@@ -18,7 +18,8 @@ func resolveIndex(t *testing.T) (*Index, string) {
 		b + "classes/Invoice.cls-meta.xml":                      "<ApexClass/>",
 		b + "classes/Old.cls":                                   "public class Old {}",
 		b + "classes/Old.cls-meta.xml":                          "<ApexClass/>",
-		b + "labels/Billing.labels-meta.xml":                    "<CustomLabels/>",
+		b + "labels/Billing.labels-meta.xml":                    `<CustomLabels xmlns="http://soap.sforce.com/2006/04/metadata"><labels><fullName>Greeting</fullName><value>Hi</value></labels></CustomLabels>`,
+		b + "labels/More.labels-meta.xml":                       "<CustomLabels><labels><fullName>Farewell</fullName></labels><labels><fullName>Broken",
 		b + "reports/Sales.reportFolder-meta.xml":               "<ReportFolder/>",
 		b + "reports/Sales/Deals/Big.report-meta.xml":           "<Report/>",
 		b + "dashboards/Ops.dashboardFolder-meta.xml":           "<DashboardFolder/>",
@@ -28,7 +29,7 @@ func resolveIndex(t *testing.T) (*Index, string) {
 		b + "objects/Invoice__c/Invoice__c.object-meta.xml":     "<CustomObject/>",
 		b + "objects/Invoice__c/fields/Total__c.field-meta.xml": "<CustomField/>",
 		b + "objects/Legacy__c.object":                          "<CustomObject/>",
-		b + "workflows/Invoice__c.workflow-meta.xml":            "<Workflow/>",
+		b + "workflows/Invoice__c.workflow-meta.xml":            "<Workflow><rules><fullName>Notify</fullName></rules><alerts><fullName>Tell</fullName></alerts></Workflow>",
 		b + "lwc/card/card.html":                                "<template></template>",
 		b + "lwc/card/card.js":                                  "export default class {}",
 		b + "lwc/card/card.js-meta.xml":                         "<LightningComponentBundle/>",
@@ -60,8 +61,10 @@ func TestResolve(t *testing.T) {
 		{Member{"ApexClass", "Old"}, Ignored},
 		{Member{"ApexClass", "*"}, Present},
 		{Member{"CustomLabels", "CustomLabels"}, Present}, // whatever the file is called
-		{Member{"CustomLabel", "Greeting"}, Unverified},   // inside the labels file
-		{Member{"Report", "Sales/"}, Present},             // trailing slash: the folder
+		{Member{"CustomLabel", "Greeting"}, Present},      // inside a labels file
+		{Member{"CustomLabel", "acme__Greeting"}, Present},
+		{Member{"CustomLabel", "Farewell"}, Unverified}, // More.labels-meta.xml is broken: cannot tell
+		{Member{"Report", "Sales/"}, Present},           // trailing slash: the folder
 		{Member{"Report", "Sales"}, Present},
 		{Member{"Report", "Sales/Deals/"}, Missing}, // no folder meta file for the subfolder
 		{Member{"Report", "Sales/Deals/Big"}, Present},
@@ -78,7 +81,9 @@ func TestResolve(t *testing.T) {
 		{Member{"CustomField", "acme__Invoice__c.acme__Total__c"}, Present},
 		{Member{"CustomField", "Invoice__c.Nope__c"}, Missing},
 		{Member{"CustomField", "Legacy__c.Any__c"}, Unverified}, // inside Legacy__c.object
-		{Member{"WorkflowRule", "Invoice__c.Notify"}, Unverified},
+		{Member{"WorkflowRule", "Invoice__c.Notify"}, Present},
+		{Member{"WorkflowRule", "Invoice__c.Tell"}, Missing}, // an alert, not a rule
+		{Member{"WorkflowAlert", "Invoice__c.Tell"}, Present},
 		{Member{"WorkflowRule", "Account.Notify"}, Missing}, // no Account workflow at all
 		{Member{"LightningComponentBundle", "card"}, Present},
 		{Member{"LightningComponentBundle", "jsconfig"}, Missing},

@@ -54,6 +54,9 @@ type Type struct {
 	// its full name has no "Parent." prefix (CustomLabel).
 	Children               []*Type
 	ChildIgnoresParentName bool
+	// XMLElement and UniqueID say where a child that lives inside its
+	// parent's file is: <labels><fullName>Greeting</fullName>...</labels>.
+	XMLElement, UniqueID string
 }
 
 // HasContent reports whether some files of the type are content rather
@@ -103,6 +106,8 @@ type typeData struct {
 	FixedName        bool       `json:"fixedName,omitempty"`
 	LegacySuffix     string     `json:"legacySuffix,omitempty"`
 	IgnoreParentName bool       `json:"ignoreParentName,omitempty"`
+	XMLElement       string     `json:"xmlElement,omitempty"`
+	UniqueID         string     `json:"uniqueId,omitempty"`
 	Children         []typeData `json:"children,omitempty"`
 }
 
@@ -135,7 +140,8 @@ func loadRegistry(data []byte) (*registry, error) {
 	add = func(td typeData, parent *Type) *Type {
 		t := &Type{Name: td.Name, Suffix: td.Suffix, Dir: td.Dir, InFolder: td.InFolder, Strict: td.Strict,
 			Adapter: td.Adapter, FolderType: td.FolderType, FolderContent: td.FolderContent, FixedName: td.FixedName,
-			LegacySuffix: td.LegacySuffix, Parent: parent, ChildIgnoresParentName: td.IgnoreParentName}
+			LegacySuffix: td.LegacySuffix, Parent: parent, ChildIgnoresParentName: td.IgnoreParentName,
+			XMLElement: td.XMLElement, UniqueID: td.UniqueID}
 		if _, dup := r.byName[strings.ToLower(t.Name)]; !dup {
 			r.byName[strings.ToLower(t.Name)] = t
 		}

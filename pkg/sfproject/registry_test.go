@@ -68,6 +68,8 @@ func trimRegistry(raw []byte, source string) ([]byte, error) {
 		IgnoreParsedFullName bool   `json:"ignoreParsedFullName"`
 		IgnoreParentName     bool   `json:"ignoreParentName"`
 		LegacySuffix         string `json:"legacySuffix"`
+		XMLElementName       string `json:"xmlElementName"`
+		UniqueIDElement      string `json:"uniqueIdElement"`
 		Strategies           *struct {
 			Adapter string `json:"adapter"`
 		} `json:"strategies"`
@@ -112,7 +114,7 @@ func trimRegistry(raw []byte, source string) ([]byte, error) {
 		rt := parsed[id]
 		td := typeData{Name: rt.Name, Suffix: rt.Suffix, Dir: rt.DirectoryName, InFolder: rt.InFolder,
 			Strict: rt.StrictDirectoryName, FixedName: rt.IgnoreParsedFullName, LegacySuffix: rt.LegacySuffix,
-			IgnoreParentName: rt.IgnoreParentName}
+			IgnoreParentName: rt.IgnoreParentName, XMLElement: rt.XMLElementName, UniqueID: rt.UniqueIDElement}
 		if rt.Strategies != nil {
 			td.Adapter = rt.Strategies.Adapter
 		}

@@ -192,7 +192,7 @@ func TestIndexHas(t *testing.T) {
 		{"PermissionSet", "Billing"}, {"CustomMetadata", "Rate.EU"}, {"StaticResource", "logo"},
 		{"EmailTemplate", "Billing"}, {"EmailTemplate", "Billing/Reminder"}, {"Report", "Sales"}, {"Report", "Sales/Sub/Pipeline"},
 		{"CustomLabels", "CustomLabels"}, {"Profile", "Admin"},
-		{"ApexClass", "*"}, {"SomeFutureType", "Anything"}, {"CustomLabel", "Greeting"},
+		{"ApexClass", "*"}, {"SomeFutureType", "Anything"},
 	}
 	for _, m := range present {
 		if !ix.Has(m) {
@@ -202,7 +202,7 @@ func TestIndexHas(t *testing.T) {
 	absent := []Member{
 		{"ApexClass", "Missing"}, {"ApexTrigger", "Foo"}, {"CustomField", "Invoice__c.Missing__c"}, {"CustomField", "Amount__c"},
 		{"CustomObject", "Nope__c"}, {"Layout", "Invoice__c-Other"}, {"Flow", "Nope"}, {"LightningComponentBundle", "nope"},
-		{"CustomApplication", "legacyApp"}, {"EmailTemplate", "Billing/Nope"}, {"Report", "Pipeline"}, {"PermissionSet", "Nope"},
+		{"CustomApplication", "legacyApp"}, {"EmailTemplate", "Billing/Nope"}, {"CustomLabel", "Greeting"}, {"Report", "Pipeline"}, {"PermissionSet", "Nope"},
 	}
 	for _, m := range absent {
 		if ix.Has(m) {
