@@ -91,8 +91,10 @@ type action struct {
 	cleanups []func()
 	// paths of artifacts written, for the *-path outputs.
 	paths map[string]string
-	// seq numbers the raw sf outputs saved as artifacts.
-	seq int
+	// seq numbers the raw sf outputs saved as artifacts; rawPaths says where
+	// each output went, so result-path can name the one that decided.
+	seq      int
+	rawPaths map[*sfcli.Output]string
 	// steps are the non-sf steps of the run, for the event log.
 	steps []events.Step
 	// catalog classifies failures (built-in patterns plus error-catalog).
@@ -126,13 +128,14 @@ func newAction(deps Deps) *action {
 	red := redact.New()
 	debugOn := deps.Getenv("ACTIONS_STEP_DEBUG") == "true" || deps.Getenv("RUNNER_DEBUG") == "1"
 	a := &action{
-		deps:  deps,
-		red:   red,
-		log:   actions.NewLog(deps.Stdout, red, debugOn),
-		outs:  actions.NewOutputs(red),
-		run:   &result.Run{Started: deps.Now(), Status: result.StatusFailed, Category: result.CategoryUnknown},
-		paths: map[string]string{},
-		ghEnv: ghenv.From(deps.Getenv),
+		deps:     deps,
+		red:      red,
+		log:      actions.NewLog(deps.Stdout, red, debugOn),
+		outs:     actions.NewOutputs(red),
+		run:      &result.Run{Started: deps.Now(), Status: result.StatusFailed, Category: result.CategoryUnknown},
+		paths:    map[string]string{},
+		rawPaths: map[*sfcli.Output]string{},
+		ghEnv:    ghenv.From(deps.Getenv),
 	}
 	// Mask every secret input before anything else is printed, from the raw
 	// environment, so even a config error cannot print one.

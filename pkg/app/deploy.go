@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,8 +136,12 @@ func (a *action) absorb(o *deploy.Outcome) {
 	}
 	a.run.Notes = append(a.run.Notes, o.Notes...)
 	a.run.NextSteps = append(a.run.NextSteps, o.NextSteps...)
+	// The raw output that decided the outcome is already an artifact: point
+	// at it rather than write a second copy of a result that may be 50 MB.
 	if o.Output != nil && o.Output.Envelope != nil {
-		a.writeArtifact("result.json", a.red.Bytes(o.Output.Stdout), "result-path")
+		if p, ok := a.rawPaths[o.Output]; ok {
+			a.paths["result-path"] = p
+		}
 	}
 }
 
@@ -172,33 +178,62 @@ func failureMessage(r *result.Run, v deploy.Verdict) string {
 	return msg + "."
 }
 
-// recordAttempt saves the raw (redacted) JSON of every sf call.
+// recordAttempt saves the raw JSON of every sf call, once, with secrets
+// masked as it streams to disk, and remembers where (see absorb).
 func (a *action) recordAttempt(at result.Attempt, out *sfcli.Output) {
 	if len(out.Stdout) == 0 {
 		return
 	}
 	a.seq++
-	a.writeArtifact(fmt.Sprintf("sf-%02d-attempt%d-%s.json", a.seq, at.Number, at.Kind), a.red.Bytes(out.Stdout), "")
+	name := fmt.Sprintf("sf-%02d-attempt%d-%s.json", a.seq, at.Number, at.Kind)
+	if p := a.writeArtifactFrom(name, "", func(w io.Writer) error { return a.red.Copy(w, out.Stdout) }); p != "" {
+		a.rawPaths[out] = p
+	}
 }
 
-// writeArtifact writes a file under the artifacts directory and, when
-// output is set, records its path for that output.
+// writeArtifact writes data, which the caller has redacted, to a file under
+// the artifacts directory (see writeArtifactFrom).
 func (a *action) writeArtifact(name string, data []byte, output string) {
+	a.writeArtifactFrom(name, output, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeArtifactFrom creates a file under the artifacts directory, lets
+// write fill it and, when output is set, records its path for that output.
+// It returns the workspace-relative path, or "" when nothing was written.
+func (a *action) writeArtifactFrom(name, output string, write func(io.Writer) error) string {
 	if a.artifacts == "" {
-		return
+		return ""
 	}
 	if err := os.MkdirAll(a.artifacts, 0o755); err != nil {
 		a.log.Infof("Could not create the artifacts directory: %v", err)
-		return
+		return ""
 	}
 	path := filepath.Join(a.artifacts, name)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
 		a.log.Infof("Could not write %s: %v", name, err)
-		return
+		return ""
 	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		a.log.Infof("Could not write %s: %v", name, err)
+		return ""
+	}
+	rel := a.rel(path)
 	if output != "" {
-		a.paths[output] = a.rel(path)
+		a.paths[output] = rel
 	}
+	return rel
 }
 
 // rel returns path relative to the workspace when it is inside it.
