@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/org/deploy-guard/pkg/app"
 	"github.com/org/deploy-guard/pkg/secenv"
 )
+
+// softMemoryLimit is the heap size past which the collector runs eagerly.
+const softMemoryLimit = 64 << 20
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "--version" {
@@ -26,6 +30,13 @@ func main() {
 	if err := secenv.Protect(); err != nil {
 		fmt.Fprintln(os.Stderr, "deploy-guard: warning:", err)
 	}
+	// A large deployment result (tens of megabytes) is read once and the
+	// reports stream to disk; a soft heap limit makes the collector return
+	// the garbage of each step before the heap doubles. It never fails a
+	// run: past the limit the collector only works harder. (GOMEMLIMIT in
+	// the environment cannot set it: the runtime reads it before secenv
+	// restores the environment.)
+	debug.SetMemoryLimit(softMemoryLimit)
 	// A cancelled workflow sends SIGINT, then SIGTERM; both cancel the run,
 	// which stops retries, cancels the in-flight job and writes the outcome.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -27,10 +27,7 @@ esac
 //	go test -run '^$' -bench ActionOverhead -benchtime 30x .
 func BenchmarkActionOverhead(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "deploy-guard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildAction(b)
 	sfDir := filepath.Join(dir, "sfbin")
 	os.MkdirAll(sfDir, 0o755)
 	sf := filepath.Join(sfDir, "sf")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"io"
 	"path/filepath"
 
 	"github.com/org/deploy-guard/pkg/report"
@@ -53,7 +54,7 @@ func (a *action) writeReports() {
 		return
 	}
 	// The reports relay texts from sf and the org, which may quote a token.
-	paths, err := report.Write(a.artifacts, a.run, a.reportOptions(), Version, a.red.Bytes)
+	paths, err := report.Write(a.artifacts, a.run, a.reportOptions(), Version, func(w io.Writer) io.WriteCloser { return a.red.NewWriter(w) })
 	if err != nil {
 		a.log.Infof("Could not write all report artifacts: %v", err)
 	}

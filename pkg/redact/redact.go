@@ -6,6 +6,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Mask is what a secret is replaced with.
@@ -113,12 +115,22 @@ func (r *Redactor) String(s string) string {
 	return rep.Replace(s)
 }
 
-// Bytes is String for byte slices.
+// Bytes is String for byte slices. It reads b in place and builds the
+// redacted copy once: an sf result can be tens of megabytes.
 func (r *Redactor) Bytes(b []byte) []byte {
 	if r == nil {
 		return b
 	}
-	return []byte(r.String(string(b)))
+	r.mu.RLock()
+	rep := r.rep
+	r.mu.RUnlock()
+	if rep == nil || len(b) == 0 {
+		return b
+	}
+	var out bytes.Buffer
+	out.Grow(len(b))
+	rep.WriteString(&out, unsafe.String(unsafe.SliceData(b), len(b)))
+	return out.Bytes()
 }
 
 // Secrets returns the registered values (with variants), longest first.

@@ -1,8 +1,12 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -91,45 +95,6 @@ func sortedCoverage(cs []result.ClassCoverage) []result.ClassCoverage {
 	return out
 }
 
-type cobCoverage struct {
-	XMLName         xml.Name     `xml:"coverage"`
-	LineRate        string       `xml:"line-rate,attr"`
-	BranchRate      string       `xml:"branch-rate,attr"`
-	LinesCovered    int          `xml:"lines-covered,attr"`
-	LinesValid      int          `xml:"lines-valid,attr"`
-	BranchesCovered int          `xml:"branches-covered,attr"`
-	BranchesValid   int          `xml:"branches-valid,attr"`
-	Complexity      string       `xml:"complexity,attr"`
-	Version         string       `xml:"version,attr"`
-	Timestamp       string       `xml:"timestamp,attr"`
-	Sources         []string     `xml:"sources>source"`
-	Packages        []cobPackage `xml:"packages>package"`
-}
-
-type cobPackage struct {
-	Name       string     `xml:"name,attr"`
-	LineRate   string     `xml:"line-rate,attr"`
-	BranchRate string     `xml:"branch-rate,attr"`
-	Complexity string     `xml:"complexity,attr"`
-	Classes    []cobClass `xml:"classes>class"`
-}
-
-type cobClass struct {
-	Name       string    `xml:"name,attr"`
-	Filename   string    `xml:"filename,attr"`
-	LineRate   string    `xml:"line-rate,attr"`
-	BranchRate string    `xml:"branch-rate,attr"`
-	Complexity string    `xml:"complexity,attr"`
-	Methods    struct{}  `xml:"methods"`
-	Lines      []cobLine `xml:"lines>line"`
-}
-
-type cobLine struct {
-	Number int    `xml:"number,attr"`
-	Hits   int    `xml:"hits,attr"`
-	Branch string `xml:"branch,attr"`
-}
-
 func rate(covered, total int) string {
 	if total <= 0 {
 		return "1"
@@ -137,67 +102,114 @@ func rate(covered, total int) string {
 	return strconv.FormatFloat(float64(covered)/float64(total), 'f', 4, 64)
 }
 
-// Cobertura renders the coverage of r as Cobertura XML. The Metadata API
-// reports, per class, only the number of coverable lines and which lines were
-// NOT covered; covered lines are not listed individually. So each class
-// lists its uncovered lines with hits="0" and no covered lines, and its
-// line-rate (like the totals) comes from the counts, not from the lines.
-// Classes whose file is not found locally get "classes/<Name>.cls" (or
-// triggers/...) as filename. It returns nil, nil without coverage data.
+// Cobertura renders the coverage of r as Cobertura XML (see WriteCobertura).
+// It returns nil, nil without coverage data.
 func Cobertura(r *result.Run, p Project) ([]byte, error) {
-	if r == nil || r.Deploy == nil || len(r.Deploy.Coverage) == 0 {
+	if !hasCoverage(r) {
 		return nil, nil
 	}
+	var b bytes.Buffer
+	if err := WriteCobertura(&b, r, p); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func hasCoverage(r *result.Run) bool {
+	return r != nil && r.Deploy != nil && len(r.Deploy.Coverage) > 0
+}
+
+// cobClass is where one class's coverage goes in the Cobertura document.
+type cobClass struct {
+	c         result.ClassCoverage
+	file, dir string
+}
+
+// WriteCobertura writes the coverage of r to w as Cobertura XML. The
+// Metadata API reports, per class, only the number of coverable lines and
+// which lines were NOT covered; covered lines are not listed individually.
+// So each class lists its uncovered lines with hits="0" and no covered
+// lines, and its line-rate (like the totals) comes from the counts, not from
+// the lines. Classes whose file is not found locally get
+// "classes/<Name>.cls" (or triggers/...) as filename. It writes as it goes:
+// a large org's document (20 MB) is never held in memory. Without coverage
+// data it writes nothing.
+func WriteCobertura(w io.Writer, r *result.Run, p Project) error {
+	if !hasCoverage(r) {
+		return nil
+	}
 	p = p.prepared()
-	doc := cobCoverage{BranchRate: "0", Complexity: "0", Version: "deploy-guard", Timestamp: "0", Sources: []string{"."}}
-	pkgs := map[string]*cobPackage{}
-	var pkgOrder []string
+	classes := sortedCoverage(r.Deploy.Coverage)
+	byDir := map[string][]cobClass{}
 	pkgCov := map[string][2]int{}
 	covered, total := 0, 0
-	for _, c := range sortedCoverage(r.Deploy.Coverage) {
-		file := ""
-		if strings.EqualFold(c.Type, "Trigger") {
-			file = p.componentFile("ApexTrigger", c.Name)
-			if file == "" {
-				file = "triggers/" + c.Name + ".trigger"
-			}
-		} else {
-			file = p.ClassFile(c.Name)
-			if file == "" {
-				file = "classes/" + c.Name + ".cls"
-			}
-		}
+	for _, c := range classes {
+		file := coberturaFile(c, p)
 		dir := "."
 		if i := strings.LastIndexByte(file, '/'); i >= 0 {
 			dir = file[:i]
 		}
-		pk := pkgs[dir]
-		if pk == nil {
-			pk = &cobPackage{Name: strings.ReplaceAll(dir, "/", "."), BranchRate: "0", Complexity: "0"}
-			pkgs[dir] = pk
-			pkgOrder = append(pkgOrder, dir)
-		}
-		cl := cobClass{Name: c.Name, Filename: file, LineRate: rate(c.Covered(), c.Locations), BranchRate: "0", Complexity: "0", Lines: []cobLine{}}
-		for _, l := range c.UncoveredLines {
-			cl.Lines = append(cl.Lines, cobLine{Number: l, Hits: 0, Branch: "false"})
-		}
-		pk.Classes = append(pk.Classes, cl)
+		byDir[dir] = append(byDir[dir], cobClass{c: c, file: file, dir: dir})
 		pkgCov[dir] = [2]int{pkgCov[dir][0] + c.Covered(), pkgCov[dir][1] + c.Locations}
 		covered += c.Covered()
 		total += c.Locations
 	}
-	sort.Strings(pkgOrder)
-	for _, dir := range pkgOrder {
-		pk := pkgs[dir]
-		pk.LineRate = rate(pkgCov[dir][0], pkgCov[dir][1])
-		doc.Packages = append(doc.Packages, *pk)
+	dirs := make([]string, 0, len(byDir))
+	for d := range byDir {
+		dirs = append(dirs, d)
 	}
-	doc.LineRate = rate(covered, total)
-	doc.LinesCovered, doc.LinesValid = covered, total
-	out, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, err
+	sort.Strings(dirs)
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(xml.Header + `<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">` + "\n")
+	fmt.Fprintf(bw, `<coverage line-rate="%s" branch-rate="0" lines-covered="%d" lines-valid="%d" branches-covered="0" branches-valid="0" complexity="0" version="deploy-guard" timestamp="0">`+"\n", rate(covered, total), covered, total)
+	bw.WriteString("  <sources>\n    <source>.</source>\n  </sources>\n  <packages>\n")
+	var num []byte
+	for _, d := range dirs {
+		bw.WriteString(`    <package name="`)
+		xmlAttr(bw, strings.ReplaceAll(d, "/", "."))
+		fmt.Fprintf(bw, `" line-rate="%s" branch-rate="0" complexity="0">`+"\n      <classes>\n", rate(pkgCov[d][0], pkgCov[d][1]))
+		for _, cl := range byDir[d] {
+			bw.WriteString(`        <class name="`)
+			xmlAttr(bw, cl.c.Name)
+			bw.WriteString(`" filename="`)
+			xmlAttr(bw, cl.file)
+			fmt.Fprintf(bw, `" line-rate="%s" branch-rate="0" complexity="0">`+"\n          <methods></methods>\n", rate(cl.c.Covered(), cl.c.Locations))
+			if len(cl.c.UncoveredLines) == 0 {
+				bw.WriteString("          <lines></lines>\n")
+			} else {
+				bw.WriteString("          <lines>\n")
+				for _, l := range cl.c.UncoveredLines {
+					bw.WriteString(`            <line number="`)
+					num = strconv.AppendInt(num[:0], int64(l), 10)
+					bw.Write(num)
+					bw.WriteString(`" hits="0" branch="false"></line>` + "\n")
+				}
+				bw.WriteString("          </lines>\n")
+			}
+			bw.WriteString("        </class>\n")
+		}
+		bw.WriteString("      </classes>\n    </package>\n")
 	}
-	head := xml.Header + `<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">` + "\n"
-	return append([]byte(head), append(out, '\n')...), nil
+	bw.WriteString("  </packages>\n</coverage>\n")
+	return bw.Flush()
+}
+
+// coberturaFile is the class's file in the project, or where it would be.
+func coberturaFile(c result.ClassCoverage, p Project) string {
+	if strings.EqualFold(c.Type, "Trigger") {
+		if f := p.componentFile("ApexTrigger", c.Name); f != "" {
+			return f
+		}
+		return "triggers/" + c.Name + ".trigger"
+	}
+	if f := p.ClassFile(c.Name); f != "" {
+		return f
+	}
+	return "classes/" + c.Name + ".cls"
+}
+
+// xmlAttr writes s escaped for an XML attribute value, as encoding/xml does.
+func xmlAttr(w io.Writer, s string) {
+	_ = xml.EscapeText(w, []byte(s))
 }

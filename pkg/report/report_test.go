@@ -483,7 +483,7 @@ func TestCoverageOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cob cobCoverage
+	var cob oCoverage
 	if err := xml.Unmarshal(c, &cob); err != nil {
 		t.Fatal(err)
 	}
@@ -555,7 +555,7 @@ func TestWrite(t *testing.T) {
 	}
 	// Every file, skeletons and Cobertura included, passes through the filter.
 	filtered := 0
-	mark := func(b []byte) []byte { filtered++; return append(b, "FILTERED"...) }
+	mark := func(w io.Writer) io.WriteCloser { filtered++; return &marker{w} }
 	if _, err := Write(filepath.Join(dir, "filtered"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", mark); err != nil {
 		t.Fatal(err)
 	}
@@ -674,4 +674,12 @@ func TestFixtures(t *testing.T) {
 	if parsed < 10 {
 		t.Errorf("only %d fixtures parsed", parsed)
 	}
+}
+
+// marker passes text through and appends FILTERED when closed.
+type marker struct{ io.Writer }
+
+func (m *marker) Close() error {
+	_, err := io.WriteString(m.Writer, "FILTERED")
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -81,7 +82,10 @@ func ParseEnvelope(stdout []byte) (*Envelope, error) {
 	// key, and the result of a large deployment is tens of megabytes.
 	e := &Envelope{}
 	var status, warnings, actions gjson.Result
-	gjson.Parse(string(doc)).ForEach(func(k, v gjson.Result) bool {
+	// The document is read in place, not copied: stdout is never changed
+	// after sf exits (redaction replaces it whole), and a large result is
+	// tens of megabytes.
+	gjson.Parse(unsafe.String(unsafe.SliceData(doc), len(doc))).ForEach(func(k, v gjson.Result) bool {
 		switch k.Str {
 		case "status":
 			status = v
