@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,6 +15,7 @@ import (
 	"github.com/org/deploy-guard/pkg/clock"
 	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/sidechannel"
 )
 
 // DefaultTimeout bounds one API call.
@@ -31,6 +30,9 @@ type Client struct {
 	Retries int
 	// Sleep waits between retries; injectable for tests.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand draws the random part of each backoff (see sidechannel.Backoff);
+	// nil is math/rand.
+	Rand func(n time.Duration) time.Duration
 	// Redactor cleans every text sent to GitHub (issue titles, bodies,
 	// comments). The token itself is always redacted, even when nil.
 	Redactor *redact.Redactor
@@ -119,8 +121,7 @@ func (c *Client) call(ctx context.Context, read bool, fn func(ctx context.Contex
 	var err error
 	for i := 0; i < attempts; i++ {
 		if i > 0 {
-			d := time.Duration(500*(1<<(i-1))) * time.Millisecond
-			d = d/2 + rand.N(d/2+1)
+			d := sidechannel.Backoff{Base: 500 * time.Millisecond, Rand: c.Rand}.Delay(i - 1)
 			sleep := c.Sleep
 			if sleep == nil {
 				sleep = clock.Sleep
@@ -237,7 +238,7 @@ func classify(resp *github.Response, err error) error {
 		}
 	}
 	if status == 0 {
-		return &APIError{Kind: KindNetwork, Message: networkKind(err), Err: err}
+		return &APIError{Kind: KindNetwork, Message: sidechannel.Describe(err, 0), Err: err}
 	}
 	e := &APIError{Status: status, Message: msg, Err: err}
 	switch {
@@ -246,12 +247,7 @@ func classify(resp *github.Response, err error) error {
 	case status == http.StatusTooManyRequests:
 		e.Kind = KindRateLimited
 		if resp != nil {
-			if s := resp.Header.Get("Retry-After"); s != "" {
-				var n int
-				if _, perr := fmt.Sscanf(s, "%d", &n); perr == nil && n > 0 {
-					e.RetryAfter = time.Duration(n) * time.Second
-				}
-			}
+			e.RetryAfter, _ = sidechannel.RetryAfter(resp.Header, time.Now())
 		}
 	case status == http.StatusForbidden:
 		e.Kind = KindForbidden
@@ -265,35 +261,6 @@ func classify(resp *github.Response, err error) error {
 		e.Kind = KindInvalid
 	}
 	return e
-}
-
-// networkKind names a transport error without echoing the request URL.
-func networkKind(err error) string {
-	var dns *net.DNSError
-	var op *net.OpError
-	switch {
-	case errors.As(err, &dns):
-		return "DNS lookup failed"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	case errors.As(err, &op):
-		if strings.Contains(op.Err.Error(), "refused") {
-			return "connection refused"
-		}
-		return "connection failed (" + op.Op + ")"
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if strings.Contains(ue.Err.Error(), "tls") || strings.Contains(ue.Err.Error(), "certificate") {
-			return "TLS error"
-		}
-		if strings.Contains(ue.Err.Error(), "EOF") {
-			return "connection closed"
-		}
-	}
-	return "network error"
 }
 
 // Fix says, for an API fault, what a person can do about it. need is the

@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -27,6 +25,7 @@ import (
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/safetext"
+	"github.com/org/deploy-guard/pkg/sidechannel"
 )
 
 // Defaults of Slack's retry budget.
@@ -46,6 +45,9 @@ type Slack struct {
 	HTTP *http.Client
 	// Sleep waits between attempts; injectable for tests.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand draws the random part of each backoff (see sidechannel.Backoff);
+	// nil is math/rand.
+	Rand func(n time.Duration) time.Duration
 	// MaxAttempts bounds the requests of one Send (DefaultMaxAttempts).
 	MaxAttempts int
 	// MaxWait is the longest Retry-After honoured (DefaultMaxWait); a longer
@@ -294,7 +296,7 @@ func (s *Slack) Send(ctx context.Context, payload []byte) error {
 			if ctx.Err() != nil {
 				return last
 			}
-			wait = backoff(i, maxWait)
+			wait = s.backoff(maxWait).Delay(i)
 		case status >= 200 && status < 300:
 			return nil
 		case status == http.StatusTooManyRequests:
@@ -304,11 +306,11 @@ func (s *Slack) Send(ctx context.Context, payload []byte) error {
 			}
 			wait = retryAfter
 			if wait <= 0 {
-				wait = backoff(i, maxWait)
+				wait = s.backoff(maxWait).Delay(i)
 			}
 		case status >= 500:
 			last = fmt.Errorf("slack webhook: HTTP %d%s", status, body)
-			wait = backoff(i, maxWait)
+			wait = s.backoff(maxWait).Delay(i)
 		default:
 			return fmt.Errorf("slack webhook: HTTP %d%s (not retried)", status, body)
 		}
@@ -316,20 +318,15 @@ func (s *Slack) Send(ctx context.Context, payload []byte) error {
 			break
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return fmt.Errorf("%w; gave up: %s", last, kind(err, 0))
+			return fmt.Errorf("%w; gave up: %s", last, sidechannel.Describe(err, 0))
 		}
 	}
 	return fmt.Errorf("%w; gave up after %d attempts", last, attempts)
 }
 
-// backoff is exponential with equal jitter: half the step plus a random
-// half, capped by max.
-func backoff(i int, max time.Duration) time.Duration {
-	d := baseBackoff << i
-	if d > max || d <= 0 {
-		d = max
-	}
-	return d/2 + rand.N(d/2+1)
+// backoff is the wait between attempts, each step capped by max.
+func (s *Slack) backoff(max time.Duration) sidechannel.Backoff {
+	return sidechannel.Backoff{Base: baseBackoff, Max: max, Rand: s.Rand}
 }
 
 var slackCode = regexp.MustCompile(`^[a-z_]{1,64}$`)
@@ -357,50 +354,13 @@ func (s *Slack) post(ctx context.Context, payload []byte) (status int, retryAfte
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, 0, "", errors.New("slack webhook: " + kind(err, timeout))
+		return 0, 0, "", errors.New("slack webhook: " + sidechannel.Describe(err, timeout))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if code := strings.TrimSpace(string(b)); slackCode.MatchString(code) && code != "ok" {
 		body = ": " + code
 	}
-	if v := resp.Header.Get("Retry-After"); v != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-			retryAfter = time.Duration(n) * time.Second
-		} else if t, err := http.ParseTime(v); err == nil {
-			retryAfter = max(time.Until(t), 0)
-		}
-	}
+	retryAfter, _ = sidechannel.RetryAfter(resp.Header, time.Now())
 	return resp.StatusCode, retryAfter, body, nil
-}
-
-// kind names a transport error without its URL.
-func kind(err error, timeout time.Duration) string {
-	var dns *net.DNSError
-	var op *net.OpError
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		if timeout > 0 {
-			return fmt.Sprintf("timed out after %s", timeout)
-		}
-		return "timed out"
-	case errors.As(err, &dns):
-		return "DNS lookup failed"
-	case errors.As(err, &op):
-		if strings.Contains(op.Err.Error(), "refused") {
-			return "connection refused"
-		}
-		return "connection failed"
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "tls") || strings.Contains(msg, "certificate"):
-		return "TLS error"
-	case strings.Contains(msg, "EOF"):
-		return "connection closed"
-	}
-	return "network error"
 }

@@ -406,3 +406,19 @@ func TestMessageFor(t *testing.T) {
 		t.Errorf("message = %+v", m)
 	}
 }
+
+// The backoff's randomness is injected, so the waits are exact: with the
+// random part at its top, 5xx waits double from baseBackoff; a Retry-After
+// given as an HTTP date is honoured as well as one in seconds.
+func TestSendBackoffIsInjected(t *testing.T) {
+	when := time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)
+	f := &fakeSlack{script: []func(http.ResponseWriter){status(503, ""), status(500, ""), status(429, "", "Retry-After", when)}}
+	s, slept := newSlack(t, f)
+	s.Rand = func(n time.Duration) time.Duration { return n }
+	if err := s.Send(context.Background(), []byte(`{"text":"hi"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if len(*slept) != 3 || (*slept)[0] != baseBackoff || (*slept)[1] != 2*baseBackoff || (*slept)[2] <= 0 || (*slept)[2] > 3*time.Second {
+		t.Errorf("slept %v, want [1s 2s ~3s]", *slept)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+
+	"github.com/org/deploy-guard/pkg/sidechannel"
 )
 
 // DefaultTimeout bounds one push.
@@ -85,8 +88,11 @@ func Push(ctx context.Context, endpoint string, f Figures, attrs map[string]stri
 		return fmt.Errorf("collecting metrics: %w", err)
 	}
 	if err := exp.Export(ctx, &rm); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("otlp push to the collector timed out after %s", timeout)
+		// A transport fault is named without the endpoint, which may carry
+		// a credential in its query.
+		var ue *url.Error
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ue) {
+			return fmt.Errorf("otlp push to the collector: %s", sidechannel.Describe(err, timeout))
 		}
 		return fmt.Errorf("otlp push: %w", err)
 	}
