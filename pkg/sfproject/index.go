@@ -34,6 +34,7 @@ type Index struct {
 	// holders are the files of components whose children live inside
 	// them (CustomLabels, Workflow), by memberKey; childNames caches the
 	// children each file names.
+	linked     bool // the source has symbolic links, which the walk does not follow
 	holders    map[string][]string
 	childMu    sync.Mutex
 	childNames map[string]map[string]bool // file + "\x00" + child type → lower-case names; nil: unreadable
@@ -108,6 +109,16 @@ func (ix *Index) walk(root string, fi *ForceIgnore) error {
 				return fs.SkipDir
 			}
 			ix.addDir(path, parts)
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 && !fi.deniesInWalk(ignoreRel, false) {
+			// The CLI follows links; the walk does not read through them
+			// (they may leave the workspace). A link may be a folder of
+			// components: what is not found is then unverified, not missing.
+			ix.linked = true
+			if m, ok := classify(parts).member(parts); ok {
+				ix.add(m, path)
+			}
 			return nil
 		}
 		if !d.Type().IsRegular() {
@@ -412,7 +423,7 @@ const (
 	// Ignored: its source exists but .forceignore leaves it out.
 	Ignored
 	// Unverified: the index cannot tell (a parent file it cannot parse,
-	// types whose layout it does not model).
+	// types whose layout it does not model, a source with symbolic links).
 	Unverified
 	// UnknownType: the type is not in the CLI's metadata registry.
 	UnknownType
@@ -468,6 +479,9 @@ func (ix *Index) Resolve(m Member) Presence {
 	}
 	if _, ok := ix.ignored[memberKey(Member{Type: t.Name, Name: name})]; ok {
 		return Ignored
+	}
+	if ix.linked {
+		return Unverified
 	}
 	return Missing
 }
@@ -723,7 +737,7 @@ func ExpectedPath(m Member) string {
 		return t.Parent.Dir + "/" + obj + "/" + t.Dir + "/" + child + "." + t.Suffix + "-meta.xml"
 	case t.Parent != nil:
 		return ExpectedPath(Member{Type: t.Parent.Name, Name: strings.Split(name, ".")[0]})
-	case t.InFolder && !strings.Contains(name, "/"), t.FolderContent != "":
+	case t.InFolder && (!strings.Contains(name, "/") || strings.HasSuffix(m.Name, "/")), t.FolderContent != "":
 		ft := t
 		if t.InFolder {
 			ft = LookupType(t.FolderType)

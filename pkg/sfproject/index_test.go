@@ -1,6 +1,7 @@
 package sfproject
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,6 +151,7 @@ func TestIndexLookups(t *testing.T) {
 func TestExpectedPathFromRegistry(t *testing.T) {
 	for m, want := range map[Member]string{
 		{"Report", "Sales/"}:               "reports/Sales.reportFolder-meta.xml",
+		{"Report", "Sales/Sub/"}:           "reports/Sales/Sub.reportFolder-meta.xml",
 		{"Dashboard", "Ops"}:               "dashboards/Ops.dashboardFolder-meta.xml",
 		{"CustomLabels", "CustomLabels"}:   "labels/<any name>.labels-meta.xml",
 		{"CustomLabel", "Greeting"}:        "labels/<any name>.labels-meta.xml",
@@ -186,5 +188,42 @@ func TestClassOutsideClassesFolder(t *testing.T) {
 	}
 	if ix.Resolve(Member{"ApexClass", "Loose"}) != Missing {
 		t.Error("a .cls without -meta.xml outside classes/ is not deployed")
+	}
+}
+
+// TestSymlinkedSourceNeverMissing: the CLI follows links, the walk does
+// not; a member the walk cannot see behind a link is unverified.
+func TestSymlinkedSourceNeverMissing(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"sfdx-project.json":                             `{"packageDirectories": [{"path": "force-app"}]}`,
+		"shared/classes/Shared.cls":                     "public class Shared {}",
+		"shared/classes/Shared.cls-meta.xml":            "<ApexClass/>",
+		"force-app/main/default/classes/Own.cls":        "public class Own {}",
+		"force-app/main/default/flows/Go.flow-meta.xml": "<Flow/>",
+	})
+	if err := os.Symlink(filepath.Join(dir, "shared", "classes"), filepath.Join(dir, "force-app", "main", "linked")); err != nil {
+		t.Skip(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "force-app", "main", "default", "flows", "Go.flow-meta.xml"), filepath.Join(dir, "force-app", "main", "default", "flows", "Again.flow-meta.xml")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := p.Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ix.Resolve(Member{"ApexClass", "Shared"}); got != Unverified {
+		t.Errorf("behind a linked folder: %d, want Unverified", got)
+	}
+	if got := ix.Resolve(Member{"Flow", "Again"}); got != Present {
+		t.Errorf("a linked file: %d, want Present", got)
+	}
+	for _, f := range ix.Files() {
+		if strings.Contains(f, "Again") {
+			t.Errorf("a linked file is read: %s", f)
+		}
 	}
 }
