@@ -25,6 +25,9 @@ type org struct {
 	logged    bool
 	heldLock  bool
 	lastTotal time.Duration
+	// present are the components the org has ("Type:FullName"): the
+	// scenario's, plus what succeeded deployments added, minus deletions.
+	present map[string]bool
 }
 
 // job is one deployment.
@@ -38,6 +41,10 @@ type job struct {
 	Polls     int
 	Canceled  bool
 	Result    *DeployResult // final; nil while in progress
+	// APIVersion is the version in the SOAP path of the deploy call.
+	APIVersion string
+	// Deleted are the components the job deleted ("Type:FullName").
+	Deleted []string
 	// duration the job stays in progress (wall time); 0 = by polls.
 	duration time.Duration
 }
@@ -50,11 +57,17 @@ type deployOptions struct {
 	IgnoreWarnings  bool     `xml:"ignoreWarnings"`
 	SinglePackage   bool     `xml:"singlePackage"`
 	PurgeOnDelete   bool     `xml:"purgeOnDelete"`
+	// APIVersion is not a deploy option but the version in the SOAP path.
+	APIVersion string `xml:"-"`
 }
 
 func newOrg(sc *Scenario, now func() time.Time) *org {
-	return &org{sc: sc, now: now, jobs: map[string]*job{}, classes: map[string]*apexClass{},
-		testRuns: map[string]*testRun{}, runCount: map[string]int{}}
+	o := &org{sc: sc, now: now, jobs: map[string]*job{}, classes: map[string]*apexClass{},
+		testRuns: map[string]*testRun{}, runCount: map[string]int{}, present: map[string]bool{}}
+	for _, c := range sc.Components {
+		o.present[c] = true
+	}
+	return o
 }
 
 func (o *org) loggedIn() bool {
@@ -177,6 +190,9 @@ func (o *org) status(id string) (*DeployResult, bool) {
 	if j.Result.Status == "Succeeded" || j.Result.Status == "SucceededPartial" {
 		for name, c := range j.Payload.Classes {
 			o.classes[name] = c
+		}
+		if !j.CheckOnly {
+			o.apply(j)
 		}
 	}
 	return j.Result, true
@@ -339,6 +355,7 @@ func (o *org) finish(j *job) *DeployResult {
 			FileName: c.FileName, FullName: c.FullName, LineNumber: cf.Line, Problem: cf.Problem, ProblemType: pt, Success: false,
 		})
 	}
+	deletions := o.deletions(j, d, failed)
 	r.NumberComponentErrors = len(failed)
 	// A real org always answers with a runTestResult, zeroed when no test ran.
 	d.RunTestResult = &RunTestsResult{}
@@ -355,8 +372,9 @@ func (o *org) finish(j *job) *DeployResult {
 			FullName: c.FullName, ID: o.id(keyPrefix(c.Type)), Success: true,
 		})
 	}
+	d.ComponentSuccesses = append(d.ComponentSuccesses, deletions...)
 	d.ComponentSuccesses = append(d.ComponentSuccesses, DeployMessage{FileName: "package.xml", FullName: "package.xml", CreatedDate: stamp(o.now()), Success: true})
-	r.NumberComponentsDeployed = len(j.Payload.Components) - len(failed)
+	r.NumberComponentsDeployed = len(j.Payload.Components) + len(deletions) - len(failed)
 	tests := o.testsFor(j)
 	testsFailed := false
 	if len(tests) > 0 {
@@ -491,3 +509,54 @@ func guessFileName(typ, name string) string {
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// deletions answers a job's destructive changes: a component the org has is
+// deleted (a success with deleted=true); one it lacks is a warning, which
+// fails the deployment unless it ignores warnings, as a real org does.
+func (o *org) deletions(j *job, d *DeployDetails, failed map[string]bool) []DeployMessage {
+	var out []DeployMessage
+	for _, c := range append(append([]component(nil), j.Payload.Pre...), j.Payload.Post...) {
+		key := c.Type + ":" + c.FullName
+		if !o.present[key] {
+			d.ComponentFailures = append(d.ComponentFailures, DeployMessage{
+				ComponentType: c.Type, CreatedDate: stamp(o.now()), FileName: guessFileName(c.Type, c.FullName), FullName: c.FullName,
+				Problem: fmt.Sprintf("No %s named: %s found", c.Type, c.FullName), ProblemType: "Warning",
+			})
+			if !j.Options.IgnoreWarnings {
+				failed[key] = true
+			}
+			continue
+		}
+		out = append(out, DeployMessage{
+			Changed: true, ComponentType: c.Type, CreatedDate: stamp(o.now()), Deleted: true,
+			FileName: guessFileName(c.Type, c.FullName), FullName: c.FullName, ID: o.id(keyPrefix(c.Type)), Success: true,
+		})
+	}
+	return out
+}
+
+// apply changes the org by a succeeded deployment: the pre-destructive
+// deletions, the deployed components, then the post-destructive deletions.
+func (o *org) apply(j *job) {
+	del := func(cs []component) {
+		for _, c := range cs {
+			key := c.Type + ":" + c.FullName
+			if !o.present[key] {
+				continue
+			}
+			delete(o.present, key)
+			if c.Type == "ApexClass" || c.Type == "ApexTrigger" {
+				delete(o.classes, c.FullName)
+			}
+			j.Deleted = append(j.Deleted, key)
+		}
+	}
+	del(j.Payload.Pre)
+	for _, c := range j.Payload.Components {
+		o.present[c.Type+":"+c.FullName] = true
+	}
+	for name, c := range j.Payload.Classes {
+		o.classes[name] = c
+	}
+	del(j.Payload.Post)
+}

@@ -499,3 +499,90 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// zipOf builds a deployment zip from name → content.
+func zipOf(t *testing.T, files map[string]string) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, content := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, content)
+	}
+	zw.Close()
+	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+const deleteLegacy = `<Package><types><members>Legacy</members><name>ApexClass</name></types></Package>`
+
+// Destructive changes delete what the org has (once the job succeeds, never
+// for a check-only one); deleting what it lacks is a warning that fails the
+// deployment unless it ignores warnings.
+func TestDestructiveChanges(t *testing.T) {
+	p, err := readPayload(zipOf(t, map[string]string{
+		"unpackaged/package.xml":                    `<Package/>`,
+		"unpackaged/classes/Fresh.cls":              "public class Fresh {}",
+		"unpackaged/destructiveChangesPost.xml":     deleteLegacy,
+		"unpackaged/destructiveChangesPre.xml":      `<Package/>`,
+		"unpackaged/classes/Fresh.cls-meta.xml":     `<ApexClass/>`,
+		"unpackaged/destructiveChanges-ignored.txt": "x",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Post) != 1 || p.Post[0].Type != "ApexClass" || p.Post[0].FullName != "Legacy" || len(p.Pre) != 0 {
+		t.Fatalf("pre %v post %v, want post ApexClass:Legacy", p.Pre, p.Post)
+	}
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for _, tc := range []struct {
+		name       string
+		has        []string
+		opts       deployOptions
+		status     string
+		stillThere bool
+	}{
+		{name: "deletes", has: []string{"ApexClass:Legacy"}, status: "Succeeded"},
+		{name: "check-only keeps", has: []string{"ApexClass:Legacy"}, opts: deployOptions{CheckOnly: true}, status: "Succeeded", stillThere: true},
+		{name: "absent fails", status: "Failed"},
+		{name: "absent ignored", opts: deployOptions{IgnoreWarnings: true}, status: "Succeeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOrg(&Scenario{Components: tc.has}, clock.now)
+			r := deployAndWait(t, o, p, tc.opts)
+			if r.Status != tc.status {
+				t.Fatalf("status %s, want %s: %+v", r.Status, tc.status, r.Details.ComponentFailures)
+			}
+			if o.present["ApexClass:Legacy"] != tc.stillThere {
+				t.Errorf("org has Legacy = %v, want %v", o.present["ApexClass:Legacy"], tc.stillThere)
+			}
+			deleted := false
+			for _, m := range r.Details.ComponentSuccesses {
+				deleted = deleted || (m.Deleted && m.FullName == "Legacy")
+			}
+			if deleted != (len(tc.has) > 0) {
+				t.Errorf("componentSuccesses deleted=%v for Legacy", deleted)
+			}
+			if len(tc.has) == 0 && (len(r.Details.ComponentFailures) != 1 || r.Details.ComponentFailures[0].ProblemType != "Warning") {
+				t.Errorf("want one warning for the absent class, got %+v", r.Details.ComponentFailures)
+			}
+			if !tc.opts.CheckOnly && tc.status == "Succeeded" && !o.present["ApexClass:Fresh"] {
+				t.Error("the deployed class is not in the org")
+			}
+		})
+	}
+}
+
+// A metadata-dir deploy zips the folder under "zip/": paths are read from
+// the package.xml's folder.
+func TestReadPayloadMetadataDirRoot(t *testing.T) {
+	p, err := readPayload(zipOf(t, map[string]string{"zip/package.xml": `<Package/>`, "zip/classes/Greeter.cls": "public class Greeter {}"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Components) != 1 || p.Components[0].Type != "ApexClass" || p.Components[0].FullName != "Greeter" {
+		t.Errorf("components %+v, want ApexClass:Greeter", p.Components)
+	}
+}

@@ -52,6 +52,9 @@ type Scenario struct {
 	// RealTime makes a deployment that runs tests stay in progress for the
 	// sum of its tests' TestTime (for timing benchmarks).
 	RealTime bool `yaml:"realTime"`
+	// Components the org already has, as "Type:FullName" (ApexClass:Legacy),
+	// besides what is deployed to it; destructive changes can delete them.
+	Components []string `yaml:"components"`
 }
 
 // Fault breaks one or more deploy calls.
@@ -119,6 +122,11 @@ func (s *Scenario) Validate() error {
 	for i, f := range s.Faults {
 		if !faultKinds[f.Kind] {
 			errs = append(errs, fmt.Errorf("faults[%d].kind %q: use lock, unavailable, reset or session", i, f.Kind))
+		}
+	}
+	for i, c := range s.Components {
+		if t, n, ok := strings.Cut(c, ":"); !ok || t == "" || n == "" {
+			errs = append(errs, fmt.Errorf("components[%d] %q: use Type:FullName, e.g. ApexClass:LegacyService", i, c))
 		}
 	}
 	for i, c := range s.ComponentFailures {

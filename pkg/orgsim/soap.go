@@ -181,6 +181,7 @@ func (s *Server) soap(w http.ResponseWriter, r *http.Request, c *call) {
 			return
 		}
 		s.keepUpload(req.ZipFile)
+		req.DeployOptions.APIVersion = soapVersion(r.URL.Path)
 		s.deployCall(w, c, func() (*job, error) {
 			p, err := readPayload(req.ZipFile)
 			if err != nil {
@@ -296,6 +297,14 @@ func (s *Server) deployCall(w http.ResponseWriter, c *call, start func() (*job, 
 		ID      string   `xml:"id"`
 		State   string   `xml:"state"`
 	}{ID: j.ID, State: "Queued"})
+}
+
+// soapVersion is the API version of a Metadata API path
+// (/services/Soap/m/62.0 → "62.0").
+func soapVersion(p string) string {
+	_, v, _ := strings.Cut(p, "/Soap/m/")
+	v, _, _ = strings.Cut(v, "/")
+	return v
 }
 
 // soapOperation names the first element inside the SOAP body.

@@ -32,6 +32,10 @@ type payload struct {
 	Classes    map[string]*apexClass
 	Files      int
 	Bytes      int
+	// Pre and Post are the components of destructiveChangesPre.xml (or
+	// destructiveChanges.xml) and destructiveChangesPost.xml: deleted before
+	// and after the deployment's own components.
+	Pre, Post []component
 }
 
 // typeDirs maps the zip folder of a metadata type to the type name and the
@@ -93,14 +97,25 @@ func readPayload(b64 string) (*payload, error) {
 	p := &payload{Classes: map[string]*apexClass{}, Bytes: len(raw)}
 	seen := map[string]bool{}
 	var manifest []byte
+	root := packageRoot(zr.File)
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() {
 			continue
 		}
 		p.Files++
-		name := strings.TrimPrefix(f.Name, "unpackaged/")
+		name := strings.TrimPrefix(f.Name, root)
 		if name == "package.xml" {
 			manifest, _ = readZipFile(f)
+			continue
+		}
+		switch name {
+		case "destructiveChanges.xml", "destructiveChangesPre.xml":
+			data, _ := readZipFile(f)
+			p.Pre = append(p.Pre, componentsFromManifest(data)...)
+			continue
+		case "destructiveChangesPost.xml":
+			data, _ := readZipFile(f)
+			p.Post = append(p.Post, componentsFromManifest(data)...)
 			continue
 		}
 		if strings.HasSuffix(name, "-meta.xml") && !strings.Contains(name, "/lwc/") && !strings.HasPrefix(name, "lwc/") && !strings.HasPrefix(name, "aura/") {
@@ -131,6 +146,26 @@ func readPayload(b64 string) (*payload, error) {
 	}
 	sort.SliceStable(p.Components, func(i, j int) bool { return p.Components[i].FileName < p.Components[j].FileName })
 	return p, nil
+}
+
+// packageRoot is the folder of the zip's top-most package.xml ("" or
+// "unpackaged/" for source deploys, "zip/" for a metadata-dir deploy), which
+// the component paths are relative to.
+func packageRoot(files []*zip.File) string {
+	root, depth := "", -1
+	for _, f := range files {
+		if path.Base(f.Name) != "package.xml" {
+			continue
+		}
+		dir := path.Dir(f.Name)
+		if d := strings.Count(f.Name, "/"); depth < 0 || d < depth {
+			root, depth = dir+"/", d
+		}
+	}
+	if root == "./" {
+		return ""
+	}
+	return root
 }
 
 func readZipFile(f *zip.File) ([]byte, error) {
