@@ -37,6 +37,12 @@ type Options struct {
 	Tests []string
 	// TestLevel is the sf --test-level value.
 	TestLevel string
+	// PreDestructive and PostDestructive are destructiveChanges manifests,
+	// relative to Dir or absolute.
+	PreDestructive, PostDestructive string
+	// MetadataDir is a Metadata-API-format folder or zip, relative to Dir or
+	// absolute: no sfdx-project.json is needed, its XML files are checked.
+	MetadataDir string
 	// Workers is the number of parallel file checkers; 0 means GOMAXPROCS.
 	Workers int
 }
@@ -141,8 +147,12 @@ type run struct {
 }
 
 func (c *run) all(ctx context.Context) error {
+	if c.o.MetadataDir != "" {
+		return c.checkMetadataDir(ctx)
+	}
 	p, healthy := c.project()
 	if p == nil {
+		c.checkDestructive(nil, nil)
 		return c.checkManifestXMLOnly(ctx)
 	}
 	ix, err := p.IndexWithin(c.o.Root)
@@ -157,6 +167,13 @@ func (c *run) all(ctx context.Context) error {
 	}
 	if healthy && manifestOK {
 		c.checkManifest(p, ix)
+	}
+	if healthy {
+		var deployed []sfproject.ManifestEntry
+		if c.o.Manifest != "" && manifestOK {
+			deployed, _ = sfproject.ReadManifestEntries(c.abs(c.o.Manifest))
+		}
+		c.checkDestructive(ix, deployed)
 	}
 	if healthy {
 		c.checkTests(ix)

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,6 +66,13 @@ func TestRunCases(t *testing.T) {
 			want: []want{
 				{SeverityError, CheckTests, "", 0, 0, `test class PaymentServiceTest (from tests "PaymentServiceTest.refunds") is not in the source`},
 				{SeverityError, CheckTests, service, 1, 27, "class InvoiceService is named in tests but is not a test class (no @isTest)"},
+			}},
+		{name: "destructive-changes", category: result.CategoryConfig,
+			opts: func(o *Options) { o.PostDestructive = "destructive/post.xml" },
+			want: []want{
+				{SeverityError, CheckDestructive, "destructive/post.xml", 5, 9, "ApexClass InvoiceService is deployed by the manifest and then deleted by post-destructive-changes"},
+				{SeverityError, CheckDestructive, "destructive/post.xml", 6, 9, "ApexClass Old*: destructive changes cannot use wildcards"},
+				{SeverityError, CheckDestructive, "destructive/post.xml", 10, 9, `type "customfield" is spelled "CustomField" by the Metadata API`},
 			}},
 		{name: "assertless-test", category: result.CategoryNone, want: []want{
 			{SeverityWarning, CheckApexAssert, "force-app/main/default/classes/InvoiceServiceTest.cls", 2, 15, "test class InvoiceServiceTest has no assertions: it can pass while the code is broken"},
@@ -247,5 +255,71 @@ func TestRunCanceled(t *testing.T) {
 	dir, _ := filepath.Abs(filepath.Join(casesDir, "ok"))
 	if _, err := Run(ctx, Options{Dir: dir}); err == nil {
 		t.Fatal("Run with a canceled context succeeded")
+	}
+}
+
+// Destructive changes that cannot be read, and one deleting a component the
+// source still holds.
+func TestDestructiveFiles(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "testdata", "preflight", "destructive-changes")
+	cases := []struct {
+		name      string
+		pre, post string
+		sev       Severity
+		line      int
+		message   string
+	}{
+		{"missing", "destructive/nope.xml", "", SeverityError, 0, `pre-destructive-changes "destructive/nope.xml" does not exist`},
+		{"malformed", "", "destructive/broken.xml", SeverityError, 6, "XML syntax error"},
+		{"still in source", "destructive/pre.xml", "", SeverityWarning, 4, "ApexClass InvoiceServiceTest is deleted from the org but its source is still in the project"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Run(context.Background(), Options{Dir: dir, Root: root, Manifest: "manifest/package.xml", PreDestructive: tc.pre, PostDestructive: tc.post})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Findings) != 1 {
+				t.Fatalf("got %d findings, want 1:\n%s", len(r.Findings), dump(r.Findings))
+			}
+			f := r.Findings[0]
+			if f.Severity != tc.sev || f.Check != CheckDestructive || f.Line != tc.line || !strings.Contains(f.Message, tc.message) {
+				t.Errorf("finding = %+v, want %s at line %d saying %q", f, tc.sev, tc.line, tc.message)
+			}
+		})
+	}
+}
+
+// A Metadata-API-format folder needs no sfdx-project.json; its XML is checked.
+func TestMetadataDir(t *testing.T) {
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		"mdapi/package.xml":                  "<Package><version>62.0</version></Package>",
+		"mdapi/classes/Greeter.cls-meta.xml": "<ApexClass><status>Active</ApexClass>",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := Run(context.Background(), Options{Dir: dir, MetadataDir: "mdapi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 1 || r.Findings[0].Check != CheckXML || r.Findings[0].File != "mdapi/classes/Greeter.cls-meta.xml" || r.Files != 2 {
+		t.Fatalf("want one XML error in the class metadata of 2 files, got %d files:\n%s", r.Files, dump(r.Findings))
+	}
+	r, err = Run(context.Background(), Options{Dir: dir, MetadataDir: "absent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 1 || r.Findings[0].Check != CheckMetadataDir || r.Category() != result.CategoryConfig {
+		t.Fatalf("a missing metadata-dir must be a config error:\n%s", dump(r.Findings))
 	}
 }

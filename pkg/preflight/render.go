@@ -10,13 +10,15 @@ import (
 )
 
 var checkTitles = map[string]string{
-	CheckXML:        "malformed XML",
-	CheckProject:    "project configuration",
-	CheckManifest:   "manifest member missing",
-	CheckTests:      "test class not found",
-	CheckApexAssert: "test without assertions",
-	CheckSOQLLoop:   "SOQL in a loop",
-	CheckDMLLoop:    "DML in a loop",
+	CheckXML:         "malformed XML",
+	CheckProject:     "project configuration",
+	CheckManifest:    "manifest member missing",
+	CheckDestructive: "destructive changes",
+	CheckMetadataDir: "metadata-dir",
+	CheckTests:       "test class not found",
+	CheckApexAssert:  "test without assertions",
+	CheckSOQLLoop:    "SOQL in a loop",
+	CheckDMLLoop:     "DML in a loop",
 }
 
 // Annotations renders the findings as workflow annotations, errors first
