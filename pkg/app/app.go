@@ -243,11 +243,12 @@ func (a *action) resolvePaths() error {
 }
 
 // loadProject reads sfdx-project.json. Every mode but quick deploys local
-// source, so a missing or broken project file is a config error naming it.
+// source, so a missing or broken project file is a config error naming it;
+// a Metadata-API-format deployment (metadata-dir) needs no project.
 func (a *action) loadProject() error {
 	p, err := sfproject.Load(a.projectDir)
 	if err != nil {
-		if a.cfg.Mode == config.ModeQuick {
+		if a.cfg.Mode == config.ModeQuick || a.cfg.MetadataDir != "" {
 			return nil
 		}
 		return &config.InputError{Input: config.InputWorkingDirectory, Problem: err.Error()}

@@ -38,13 +38,8 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		Record:    a.recordAttempt,
 	}
 	req := deploy.Request{
-		Mode: cfg.Mode,
-		Spec: sfcli.DeploySpec{
-			Target:    sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata},
-			TestLevel: cfg.TestLevel,
-			Tests:     cfg.Tests,
-			TargetOrg: org,
-		},
+		Mode:          cfg.Mode,
+		Spec:          a.deploySpec(org),
 		JobID:         cfg.JobID,
 		QuickFallback: cfg.QuickFallback,
 		Deadline:      a.run.Started.Add(cfg.TimeBudget),
@@ -103,16 +98,31 @@ func (a *action) withoutFlaky(v deploy.Verdict) deploy.Verdict {
 	return v
 }
 
+// deploySpec is the deployment the inputs ask for, in sf's terms: what to
+// deploy, the deletions, the flags and the tests.
+func (a *action) deploySpec(org string) sfcli.DeploySpec {
+	cfg := a.cfg
+	return sfcli.DeploySpec{
+		Target: sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir},
+		Options: sfcli.Options{
+			PreDestructive: cfg.PreDestructive, PostDestructive: cfg.PostDestructive, PurgeOnDelete: cfg.PurgeOnDelete,
+			IgnoreWarnings: cfg.IgnoreWarnings, IgnoreConflicts: cfg.IgnoreConflicts, SinglePackage: cfg.SinglePackage,
+			APIVersion: cfg.APIVersion, DryRun: cfg.Mode == config.ModeDryRun,
+		},
+		TestLevel: cfg.TestLevel,
+		Tests:     cfg.Tests,
+		TargetOrg: org,
+	}
+}
+
 // phases splits the deployment for the phased and partial fallbacks: the
 // foundation types (or Apex classes) first, without tests where the org
 // allows it, then the full deployment as requested.
 func (a *action) phases(f config.Fallback) ([]deploy.Phase, error) {
 	cfg := a.cfg
-	full := sfcli.DeploySpec{
-		Target:    sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata},
-		TestLevel: cfg.TestLevel, Tests: cfg.Tests, TargetOrg: a.run.TargetOrg,
-	}
-	first := sfcli.DeploySpec{TargetOrg: a.run.TargetOrg}
+	full := a.deploySpec(a.run.TargetOrg)
+	// The first phase deploys part of the source and deletes nothing.
+	first := sfcli.DeploySpec{TargetOrg: a.run.TargetOrg, Options: sfcli.Options{IgnoreWarnings: cfg.IgnoreWarnings, APIVersion: cfg.APIVersion}}
 	switch f {
 	case config.FallbackPhased:
 		// Objects and fields need no Apex tests, even in production.
@@ -147,7 +157,7 @@ func (a *action) absorb(o *deploy.Outcome) {
 
 func successStatus(mode config.Mode, retried bool) result.Status {
 	switch {
-	case mode == config.ModeValidate:
+	case mode.CheckOnly():
 		return result.StatusValidated
 	case retried:
 		return result.StatusRecovered

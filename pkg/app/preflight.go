@@ -21,6 +21,7 @@ func (a *action) preflight(ctx context.Context) (o outcome) {
 	opts := preflight.Options{
 		Dir: a.projectDir, Root: a.workspace, SourceDirs: a.cfg.SourceDirs,
 		Tests: a.cfg.Tests, TestLevel: a.cfg.TestLevel,
+		PreDestructive: a.cfg.PreDestructive, PostDestructive: a.cfg.PostDestructive, MetadataDir: a.cfg.MetadataDir,
 	}
 	opts.Manifest = a.cfg.Manifest
 	rep, err := preflight.Run(ctx, opts)

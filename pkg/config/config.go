@@ -35,7 +35,17 @@ const (
 	ModeDeploy   Mode = "deploy"
 	ModeValidate Mode = "validate"
 	ModeQuick    Mode = "quick"
+	// ModeDryRun is `sf project deploy start --dry-run`: a check-only
+	// deployment at any test level, the one sf recommends for sandboxes.
+	ModeDryRun Mode = "dry-run"
 )
+
+// Modes lists the accepted mode values.
+var Modes = []string{string(ModeDeploy), string(ModeValidate), string(ModeQuick), string(ModeDryRun)}
+
+// CheckOnly reports whether the mode never changes the org: validate and
+// dry-run deploy nothing, so health checks and the breaker leave them alone.
+func (m Mode) CheckOnly() bool { return m == ModeValidate || m == ModeDryRun }
 
 // RetryOn says which failures are retried.
 type RetryOn string
@@ -80,6 +90,21 @@ type Config struct {
 	SourceDirs       []string
 	Manifest         string
 	Metadata         []string
+	// MetadataDir is a Metadata-API-format directory or zip (no
+	// sfdx-project.json needed); SinglePackage says it holds one package.
+	MetadataDir   string
+	SinglePackage bool
+
+	// PreDestructive and PostDestructive are destructiveChanges manifests
+	// whose components are deleted before or after the deployment;
+	// PurgeOnDelete skips the recycle bin.
+	PreDestructive  string
+	PostDestructive string
+	PurgeOnDelete   bool
+	IgnoreWarnings  bool
+	IgnoreConflicts bool
+	// APIVersion is the Metadata API version to deploy with ("62.0").
+	APIVersion string
 
 	Mode      Mode
 	JobID     string
@@ -258,6 +283,23 @@ func (p *parser) duration(input string, min, max time.Duration) time.Duration {
 	return d
 }
 
+// minutes reads a time in minutes: a bare number is minutes, as for wait
+// (and sf's --wait); a Go duration ("90s", "2h30m") is taken as written.
+func (p *parser) minutes(input string, min, max time.Duration) time.Duration {
+	v := p.raw(input)
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if m, err2 := strconv.ParseFloat(v, 64); err2 == nil && !math.IsNaN(m) && !math.IsInf(m, 0) {
+			d, err = time.Duration(m*float64(time.Minute)), nil
+		}
+	}
+	if err != nil || d < min || d > max {
+		p.fail(input, "%q is not a time from %s to %s; a bare number means minutes (like wait), or use a duration such as \"90m\" or \"2h\"", v, min, max)
+		return min
+	}
+	return d
+}
+
 func (p *parser) enum(input string, accepted ...string) string {
 	v := p.raw(input)
 	for _, a := range accepted {
@@ -274,6 +316,7 @@ var TestLevels = []string{"NoTestRun", "RunSpecifiedTests", "RunLocalTests", "Ru
 
 var (
 	jobIDPattern    = regexp.MustCompile(`^0Af[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$`)
+	apiVersionRE    = regexp.MustCompile(`^[1-9][0-9]\.0$`)
 	apexNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*){0,2}$`)
 	aliasPattern    = regexp.MustCompile(`^[^\s"'` + "`" + `;|&$<>]+$`)
 )
@@ -287,7 +330,15 @@ func Parse(getenv Getenv) (*Config, error) {
 		Manifest:          p.str(InputManifest),
 		SourceDirs:        p.list(InputSourceDir),
 		Metadata:          p.list(InputMetadata),
-		Mode:              Mode(p.enum(InputMode, string(ModeDeploy), string(ModeValidate), string(ModeQuick))),
+		MetadataDir:       p.str(InputMetadataDir),
+		SinglePackage:     p.boolean(InputSinglePackage),
+		PreDestructive:    p.str(InputPreDestructive),
+		PostDestructive:   p.str(InputPostDestructive),
+		PurgeOnDelete:     p.boolean(InputPurgeOnDelete),
+		IgnoreWarnings:    p.boolean(InputIgnoreWarnings),
+		IgnoreConflicts:   p.boolean(InputIgnoreConflicts),
+		APIVersion:        p.str(InputAPIVersion),
+		Mode:              Mode(p.enum(InputMode, Modes...)),
 		JobID:             p.str(InputJobID),
 		Tests:             p.list(InputTests),
 		Wait:              time.Duration(p.integer(InputWait, 1, 1440)) * time.Minute,
@@ -322,7 +373,7 @@ func Parse(getenv Getenv) (*Config, error) {
 		c.TestLevel = p.enum(InputTestLevel, TestLevels...)
 	}
 	if p.raw(InputTimeBudget) != "" {
-		c.TimeBudget = p.duration(InputTimeBudget, 10*time.Second, 24*time.Hour)
+		c.TimeBudget = p.minutes(InputTimeBudget, 10*time.Second, 24*time.Hour)
 	}
 	p.auth(c)
 	p.validate(c)
@@ -418,10 +469,14 @@ func (p *parser) validate(c *Config) {
 	if len(c.Metadata) > 0 {
 		targets = append(targets, InputMetadata)
 	}
+	if c.MetadataDir != "" {
+		targets = append(targets, InputMetadataDir)
+	}
 	if len(targets) > 1 {
 		p.fail(targets[1], "%s are mutually exclusive; set only one (or none to deploy the project's package directories)", strings.Join(targets, " and "))
 	}
-	for _, d := range append([]string{c.WorkingDirectory, c.Manifest, c.ArtifactsDir, c.ErrorCatalog, c.RollbackSourceDir}, c.SourceDirs...) {
+	p.deployFlags(c)
+	for _, d := range append([]string{c.WorkingDirectory, c.Manifest, c.ArtifactsDir, c.ErrorCatalog, c.RollbackSourceDir, c.MetadataDir, c.PreDestructive, c.PostDestructive}, c.SourceDirs...) {
 		if strings.ContainsRune(d, 0) {
 			p.fail(InputWorkingDirectory, "paths must not contain NUL bytes")
 		}
@@ -451,7 +506,7 @@ func (p *parser) validate(c *Config) {
 		}
 	}
 	if c.Mode == ModeValidate && c.TestLevel == "NoTestRun" {
-		p.fail(InputTestLevel, "NoTestRun cannot be used with mode: validate; use RunSpecifiedTests, RunLocalTests or RunAllTestsInOrg")
+		p.fail(InputTestLevel, "NoTestRun cannot be used with mode: validate; use RunSpecifiedTests, RunLocalTests or RunAllTestsInOrg, or mode: dry-run (a check-only deploy at any test level, the one for sandboxes)")
 	}
 	if c.MaxRetryDelay < c.RetryDelay {
 		p.fail(InputMaxRetryDelay, "%s is shorter than retry-delay (%s); it caps the delay, so it must be at least as long", c.MaxRetryDelay, c.RetryDelay)
@@ -461,6 +516,9 @@ func (p *parser) validate(c *Config) {
 	}
 	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.Mode != ModeDeploy {
 		p.fail(InputFallback, "%s only applies to mode: deploy", c.Fallback)
+	}
+	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.MetadataDir != "" {
+		p.fail(InputFallback, "%s splits a source-format project by type; it cannot split metadata-dir, use fallback: none or validate", c.Fallback)
 	}
 	if c.SlackWebhookURL != "" {
 		if u, err := url.Parse(c.SlackWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -474,6 +532,49 @@ func (p *parser) validate(c *Config) {
 	}
 	if c.TimeBudget == 0 {
 		c.TimeBudget = DefaultTimeBudget(c.Wait, c.MaxAttempts, c.MaxRetryDelay)
+	}
+}
+
+// deployFlags checks the inputs that become flags of the deploy command
+// against the rules sf itself enforces, so a workflow learns them before
+// anything is sent.
+func (p *parser) deployFlags(c *Config) {
+	destructive := c.PreDestructive != "" || c.PostDestructive != ""
+	if c.Mode == ModeQuick {
+		// A quick deploy sends a validated job: its content, deletions and
+		// options were fixed by the validation.
+		for _, in := range []struct {
+			name string
+			set  bool
+		}{
+			{InputPreDestructive, c.PreDestructive != ""}, {InputPostDestructive, c.PostDestructive != ""},
+			{InputPurgeOnDelete, c.PurgeOnDelete}, {InputIgnoreWarnings, c.IgnoreWarnings}, {InputIgnoreConflicts, c.IgnoreConflicts},
+			{InputMetadataDir, c.MetadataDir != ""}, {InputSinglePackage, c.SinglePackage},
+		} {
+			if in.set {
+				p.fail(in.name, "not used with mode: quick (the validation being quick-deployed fixed the content and options); set it on the validate run instead")
+			}
+		}
+		return
+	}
+	if destructive && c.Manifest == "" {
+		name := InputPreDestructive
+		if c.PreDestructive == "" {
+			name = InputPostDestructive
+		}
+		p.fail(name, "needs manifest: sf deletes components only together with a --manifest deployment; set manifest (a package.xml with no <types> deploys nothing but the deletions)")
+	}
+	if c.PurgeOnDelete && !destructive && c.MetadataDir == "" {
+		p.fail(InputPurgeOnDelete, "only applies to deletions; set pre-destructive-changes or post-destructive-changes (or metadata-dir holding destructiveChanges*.xml)")
+	}
+	if c.SinglePackage && c.MetadataDir == "" {
+		p.fail(InputSinglePackage, "only applies with metadata-dir; set metadata-dir to the Metadata API folder or zip, or remove single-package")
+	}
+	if c.IgnoreConflicts && c.Mode == ModeValidate {
+		p.fail(InputIgnoreConflicts, "not available with mode: validate (sf project deploy validate has no --ignore-conflicts); use mode: deploy or dry-run, or remove it")
+	}
+	if c.APIVersion != "" && !apiVersionRE.MatchString(c.APIVersion) {
+		p.fail(InputAPIVersion, "%q is not an API version; use the form \"62.0\"", c.APIVersion)
 	}
 }
 

@@ -122,6 +122,17 @@ func TestParseErrors(t *testing.T) {
 		{"phased validate", map[string]string{InputFallback: "phased", InputMode: "validate"}, InputFallback, "mode: deploy"},
 		{"slack url", map[string]string{InputSlackWebhookURL: "not a url"}, InputSlackWebhookURL, "https URL"},
 		{"budget", map[string]string{InputTimeBudget: "5s"}, InputTimeBudget, "duration"},
+		{"budget word", map[string]string{InputTimeBudget: "soon"}, InputTimeBudget, "a bare number means minutes"},
+		{"destructive without manifest", map[string]string{InputPostDestructive: "d.xml"}, InputPostDestructive, "needs manifest"},
+		{"pre destructive without manifest", map[string]string{InputSourceDir: "force-app", InputPreDestructive: "d.xml"}, InputPreDestructive, "needs manifest"},
+		{"purge without deletions", map[string]string{InputPurgeOnDelete: "true"}, InputPurgeOnDelete, "only applies to deletions"},
+		{"single-package without metadata-dir", map[string]string{InputSinglePackage: "true"}, InputSinglePackage, "only applies with metadata-dir"},
+		{"metadata-dir and manifest", map[string]string{InputMetadataDir: "mdapi", InputManifest: "p.xml"}, InputMetadataDir, "mutually exclusive"},
+		{"ignore-conflicts with validate", map[string]string{InputMode: "validate", InputIgnoreConflicts: "true"}, InputIgnoreConflicts, "deploy or dry-run"},
+		{"api version", map[string]string{InputAPIVersion: "v62"}, InputAPIVersion, `"62.0"`},
+		{"quick with deletions", map[string]string{InputMode: "quick", InputJobID: "0Af000000000001AAA", InputManifest: "p.xml", InputPostDestructive: "d.xml"}, InputPostDestructive, "set it on the validate run"},
+		{"phased metadata-dir", map[string]string{InputFallback: "phased", InputMetadataDir: "mdapi"}, InputFallback, "cannot split metadata-dir"},
+		{"validate notestrun points at dry-run", map[string]string{InputMode: "validate", InputTestLevel: "NoTestRun"}, InputTestLevel, "mode: dry-run"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,5 +228,57 @@ func TestEnvName(t *testing.T) {
 	}
 	if got := EnvName("a b"); got != "INPUT_A_B" {
 		t.Errorf("EnvName = %q", got)
+	}
+}
+
+// Each deploy-flag input reaches the Config; dry-run takes any test level.
+func TestParseDeployFlags(t *testing.T) {
+	c, err := Parse(env(map[string]string{
+		InputAuthURL: goodAuthURL, InputMode: "dry-run", InputTestLevel: "NoTestRun",
+		InputManifest: "manifest/package.xml", InputPreDestructive: "manifest/pre.xml", InputPostDestructive: "manifest/post.xml",
+		InputPurgeOnDelete: "true", InputIgnoreWarnings: "true", InputIgnoreConflicts: "true", InputAPIVersion: "61.0",
+	}))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if c.Mode != ModeDryRun || !c.Mode.CheckOnly() || c.TestLevel != "NoTestRun" {
+		t.Errorf("mode %s (check-only %v), test level %q", c.Mode, c.Mode.CheckOnly(), c.TestLevel)
+	}
+	if c.PreDestructive != "manifest/pre.xml" || c.PostDestructive != "manifest/post.xml" || !c.PurgeOnDelete ||
+		!c.IgnoreWarnings || !c.IgnoreConflicts || c.APIVersion != "61.0" {
+		t.Errorf("deploy flags not read: %+v", c)
+	}
+	md, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, InputMetadataDir: "mdapi", InputSinglePackage: "true", InputPurgeOnDelete: "true"}))
+	if err != nil {
+		t.Fatalf("Parse metadata-dir: %v", err)
+	}
+	if md.MetadataDir != "mdapi" || !md.SinglePackage || !md.PurgeOnDelete {
+		t.Errorf("metadata-dir inputs not read: %+v", md)
+	}
+	for _, m := range []Mode{ModeDeploy, ModeQuick} {
+		if m.CheckOnly() {
+			t.Errorf("%s must not be check-only", m)
+		}
+	}
+}
+
+// A bare number of time-budget means minutes, as wait does.
+func TestTimeBudgetMinutes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"170", 170 * time.Minute},
+		{"1.5", 90 * time.Second},
+		{"90s", 90 * time.Second},
+		{"2h30m", 150 * time.Minute},
+	} {
+		c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, InputTimeBudget: tc.in}))
+		if err != nil {
+			t.Fatalf("time-budget %q: %v", tc.in, err)
+		}
+		if c.TimeBudget != tc.want {
+			t.Errorf("time-budget %q = %s, want %s", tc.in, c.TimeBudget, tc.want)
+		}
 	}
 }

@@ -26,6 +26,15 @@ const (
 	InputTimeBudget       = "time-budget"
 	InputPreflight        = "preflight"
 
+	InputPreDestructive  = "pre-destructive-changes"
+	InputPostDestructive = "post-destructive-changes"
+	InputPurgeOnDelete   = "purge-on-delete"
+	InputIgnoreWarnings  = "ignore-warnings"
+	InputIgnoreConflicts = "ignore-conflicts"
+	InputAPIVersion      = "api-version"
+	InputMetadataDir     = "metadata-dir"
+	InputSinglePackage   = "single-package"
+
 	InputRerunFailedTests  = "rerun-failed-tests"
 	InputFallback          = "fallback"
 	InputFoundationTypes   = "foundation-types"
@@ -61,6 +70,10 @@ var Defaults = map[string]string{
 	InputRetryOn:           "transient",
 	InputArtifactsDir:      "deploy-guard-artifacts",
 	InputPreflight:         "true",
+	InputPurgeOnDelete:     "false",
+	InputIgnoreWarnings:    "false",
+	InputIgnoreConflicts:   "false",
+	InputSinglePackage:     "false",
 	InputRerunFailedTests:  "true",
 	InputFallback:          "none",
 	InputFoundationTypes:   "CustomObject,CustomField",

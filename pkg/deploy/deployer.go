@@ -230,7 +230,7 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (*sfcli.Outpu
 	case config.ModeValidate:
 		args = sfcli.DeployValidate(r.req.Spec)
 	case config.ModeQuick:
-		args = sfcli.DeployQuick(r.req.JobID, r.req.Spec.TargetOrg)
+		args = sfcli.DeployQuick(r.req.JobID, r.req.Spec)
 	default:
 		args = sfcli.DeployStart(r.req.Spec)
 	}

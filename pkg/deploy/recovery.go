@@ -67,7 +67,7 @@ func (rc *Recovery) Run(ctx context.Context, req Request) *Report {
 	if !rep.Succeeded && !rep.Canceled && ctx.Err() == nil && rc.fallbackApplies(rep.Verdict.Category) {
 		rc.fallback(ctx, req, rep)
 	}
-	if rep.Succeeded && req.Mode != config.ModeValidate && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil {
+	if rep.Succeeded && !req.Mode.CheckOnly() && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil {
 		rc.healthCheck(ctx, req, rep)
 	}
 	return rep

@@ -6,23 +6,46 @@ import (
 	"time"
 )
 
-// Target says what to deploy: at most one of the three is set; none means
+// Target says what to deploy: at most one of the four is set; none means
 // the project's package directories.
 type Target struct {
 	SourceDirs []string
 	Manifest   string
 	Metadata   []string
+	// MetadataDir is a Metadata-API-format folder or zip.
+	MetadataDir string
+}
+
+// Options are the deploy flags beside the target and the tests.
+type Options struct {
+	// PreDestructive and PostDestructive are destructiveChanges manifests
+	// (sf accepts them only with --manifest).
+	PreDestructive, PostDestructive string
+	PurgeOnDelete                   bool
+	IgnoreWarnings                  bool
+	// IgnoreConflicts exists for deploy start only (not validate).
+	IgnoreConflicts bool
+	// SinglePackage goes with MetadataDir.
+	SinglePackage bool
+	// APIVersion is --api-version ("62.0").
+	APIVersion string
+	// DryRun makes deploy start check-only (--dry-run).
+	DryRun bool
 }
 
 // DeploySpec describes a deployment.
 type DeploySpec struct {
 	Target
+	Options
 	TestLevel string
 	Tests     []string
 	TargetOrg string
 }
 
-func (s DeploySpec) flags() []string {
+// flags renders the spec for deploy start (start true) or validate: the
+// two share every flag but --dry-run and --ignore-conflicts, which only
+// start has.
+func (s DeploySpec) flags(start bool) []string {
 	var a []string
 	if s.TargetOrg != "" {
 		a = append(a, "--target-org", s.TargetOrg)
@@ -35,6 +58,33 @@ func (s DeploySpec) flags() []string {
 	}
 	for _, m := range s.Metadata {
 		a = append(a, "--metadata", m)
+	}
+	if s.MetadataDir != "" {
+		a = append(a, "--metadata-dir", s.MetadataDir)
+		if s.SinglePackage {
+			a = append(a, "--single-package")
+		}
+	}
+	if s.PreDestructive != "" {
+		a = append(a, "--pre-destructive-changes", s.PreDestructive)
+	}
+	if s.PostDestructive != "" {
+		a = append(a, "--post-destructive-changes", s.PostDestructive)
+	}
+	if s.PurgeOnDelete {
+		a = append(a, "--purge-on-delete")
+	}
+	if s.IgnoreWarnings {
+		a = append(a, "--ignore-warnings")
+	}
+	if start && s.IgnoreConflicts {
+		a = append(a, "--ignore-conflicts")
+	}
+	if start && s.DryRun {
+		a = append(a, "--dry-run")
+	}
+	if s.APIVersion != "" {
+		a = append(a, "--api-version", s.APIVersion)
 	}
 	if s.TestLevel != "" {
 		a = append(a, "--test-level", s.TestLevel)
@@ -50,17 +100,22 @@ func (s DeploySpec) flags() []string {
 // back at once, so a wait timeout or a cancellation can always name the job
 // instead of starting a second deployment.
 func DeployStart(s DeploySpec) []string {
-	return append([]string{"project", "deploy", "start", "--async"}, s.flags()...)
+	return append([]string{"project", "deploy", "start", "--async"}, s.flags(true)...)
 }
 
 // DeployValidate submits a check-only deployment (with tests) without waiting.
 func DeployValidate(s DeploySpec) []string {
-	return append([]string{"project", "deploy", "validate", "--async"}, s.flags()...)
+	return append([]string{"project", "deploy", "validate", "--async"}, s.flags(false)...)
 }
 
-// DeployQuick quick-deploys a validated job without waiting.
-func DeployQuick(jobID, targetOrg string) []string {
-	return withOrg([]string{"project", "deploy", "quick", "--job-id", jobID, "--async"}, targetOrg)
+// DeployQuick quick-deploys a validated job without waiting; of the spec
+// only the org and the API version apply (the validation fixed the rest).
+func DeployQuick(jobID string, s DeploySpec) []string {
+	a := withOrg([]string{"project", "deploy", "quick", "--job-id", jobID, "--async"}, s.TargetOrg)
+	if s.APIVersion != "" {
+		a = append(a, "--api-version", s.APIVersion)
+	}
+	return a
 }
 
 // DeployResume waits up to wait for a submitted job to finish. sf counts the

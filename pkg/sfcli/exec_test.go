@@ -181,7 +181,16 @@ func TestCommands(t *testing.T) {
 	}{
 		{"start", DeployStart(spec), "project deploy start --async --target-org dg --manifest manifest/package.xml --test-level RunSpecifiedTests --tests A --tests B"},
 		{"validate", DeployValidate(DeploySpec{Target: Target{SourceDirs: []string{"force-app", "extra"}}}), "project deploy validate --async --source-dir force-app --source-dir extra"},
-		{"quick", DeployQuick("0Af1", "dg"), "project deploy quick --job-id 0Af1 --async --target-org dg"},
+		{"quick", DeployQuick("0Af1", DeploySpec{TargetOrg: "dg"}), "project deploy quick --job-id 0Af1 --async --target-org dg"},
+		{"quick api version", DeployQuick("0Af1", DeploySpec{TargetOrg: "dg", Options: Options{APIVersion: "61.0", IgnoreWarnings: true}}), "project deploy quick --job-id 0Af1 --async --target-org dg --api-version 61.0"},
+		{"destructive", DeployStart(DeploySpec{Target: Target{Manifest: "m/package.xml"},
+			Options: Options{PreDestructive: "m/pre.xml", PostDestructive: "m/post.xml", PurgeOnDelete: true, IgnoreWarnings: true, IgnoreConflicts: true, APIVersion: "60.0"}}),
+			"project deploy start --async --manifest m/package.xml --pre-destructive-changes m/pre.xml --post-destructive-changes m/post.xml --purge-on-delete --ignore-warnings --ignore-conflicts --api-version 60.0"},
+		{"dry-run", DeployStart(DeploySpec{Options: Options{DryRun: true}, TestLevel: "NoTestRun"}), "project deploy start --async --dry-run --test-level NoTestRun"},
+		// validate has neither --dry-run nor --ignore-conflicts: sf would reject them.
+		{"validate drops start-only flags", DeployValidate(DeploySpec{Target: Target{MetadataDir: "mdapi"}, Options: Options{SinglePackage: true, DryRun: true, IgnoreConflicts: true, IgnoreWarnings: true}}),
+			"project deploy validate --async --metadata-dir mdapi --single-package --ignore-warnings"},
+		{"metadata-dir", DeployStart(DeploySpec{Target: Target{MetadataDir: "mdapi.zip"}}), "project deploy start --async --metadata-dir mdapi.zip"},
 		{"resume", DeployResume("0Af1", 90*time.Second), "project deploy resume --job-id 0Af1 --wait 2"},
 		{"resume min", DeployResume("0Af1", 0), "project deploy resume --job-id 0Af1 --wait 1"},
 		{"report", DeployReport("0Af1", ""), "project deploy report --job-id 0Af1"},
