@@ -28,6 +28,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/org/deploy-gu
 
 FROM node:${NODE_VERSION}-bookworm-slim
 ARG SF_CLI_VERSION=2.150.6
+# sfdx-git-delta for delta-from (pinned as in scripts/install-sf.sh), and the
+# git it runs.
+ARG SGD_VERSION=6.31.0
 LABEL org.opencontainers.image.source="https://github.com/org/deploy-guard" \
       org.opencontainers.image.description="Salesforce deployments that survive failure"
 # Defaults only: the binary sets the security-relevant switches on every sf
@@ -46,6 +49,16 @@ ENV SF_CONTAINER_MODE=true \
 RUN npm install --global --omit=dev --no-fund --no-audit "@salesforce/cli@${SF_CLI_VERSION}" \
     && npm cache clean --force \
     && sf --version
+# sgd has no bin: scripts/sgd-run.mjs is oclif's entry point for it, run as
+# `sgd source delta ...` (the arguments of `sf sgd source delta`).
+COPY scripts/sgd-run.mjs /tmp/sgd-run.mjs
+RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/* \
+    && npm install --global --omit=dev --no-fund --no-audit "sfdx-git-delta@${SGD_VERSION}" \
+    && npm cache clean --force \
+    && mv /tmp/sgd-run.mjs "$(npm root -g)/sfdx-git-delta/sgd-run.mjs" \
+    && printf '#!/bin/sh\nexec node "%s/sfdx-git-delta/sgd-run.mjs" "$@"\n' "$(npm root -g)" > /usr/local/bin/sgd \
+    && chmod 755 /usr/local/bin/sgd \
+    && sgd sgd source delta --help > /dev/null
 COPY --from=build /out/deploy-guard /usr/local/bin/deploy-guard
 # Docker actions must run as the default user (root) to use the mounted
 # workspace, so there is no USER line; the action chowns what it writes.

@@ -238,6 +238,10 @@ func TestDockerfile(t *testing.T) {
 	if !strings.Contains(readSource(t, "scripts/install-sf.sh"), "2.150.6") || !strings.Contains(src, "SF_CLI_VERSION=2.150.6") {
 		t.Error("the image and the test suite must pin the same CLI version")
 	}
+	sgd := regexp.MustCompile(`SGD_VERSION="?\$\{SGD_VERSION:-(\d+\.\d+\.\d+)\}`).FindStringSubmatch(readSource(t, "scripts/install-sf.sh"))
+	if sgd == nil || !strings.Contains(src, "ARG SGD_VERSION="+sgd[1]+"\n") || !strings.Contains(src, `"sfdx-git-delta@${SGD_VERSION}"`) {
+		t.Error("the image and the test suite must pin the same sfdx-git-delta version")
+	}
 }
 
 // The Dockerfile's -ldflags must name a variable that exists: the linker

@@ -29,6 +29,9 @@ var (
 	root          = ".."
 	// image, when set, runs every case through this image instead.
 	image = os.Getenv("DEPLOY_GUARD_IMAGE")
+	// sgdBin is the sfdx-git-delta wrapper; sgdErr says why it is missing.
+	sgdBin string
+	sgdErr error
 )
 
 func TestMain(m *testing.M) {
@@ -53,6 +56,7 @@ func setup(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	sgdBin, sgdErr = harness.FindSGD(root)
 	dir, err := os.MkdirTemp("", "deploy-guard-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -81,7 +85,7 @@ func run(t testing.TB, cfg harness.Config) *harness.Result {
 	if cfg.Binary == "" {
 		cfg.Binary = binary
 	}
-	cfg.SF = sfBin
+	cfg.SF, cfg.SGD = sfBin, sgdBin
 	if image != "" {
 		cfg.Image, cfg.ActionYML = image, filepath.Join(root, "action.yml")
 	}

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -159,5 +161,108 @@ func TestMetadataDirWithoutProject(t *testing.T) {
 	d := onlyDeployment(t, res)
 	if !d.SinglePackage || !slices.Contains(d.Components, "ApexClass:Greeter") {
 		t.Errorf("singlePackage=%v components %v; want a single-package deployment of ApexClass:Greeter", d.SinglePackage, d.Components)
+	}
+}
+
+// gitRepo turns the workspace into a repository with two commits: the
+// project as it is, then the change made by second.
+func gitRepo(second func(ws string) error) func(ws string) error {
+	return func(ws string) error {
+		git := func(args ...string) error {
+			cmd := exec.Command("git", append([]string{"-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+			cmd.Dir = ws
+			cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("git %v: %v\n%s", args, err, out)
+			}
+			return nil
+		}
+		if err := git("init", "-q", "-b", "main"); err != nil {
+			return err
+		}
+		if err := git("add", "-A"); err != nil {
+			return err
+		}
+		if err := git("commit", "-q", "-m", "release 1"); err != nil {
+			return err
+		}
+		if err := second(ws); err != nil {
+			return err
+		}
+		if err := git("add", "-A"); err != nil {
+			return err
+		}
+		return git("commit", "-q", "--allow-empty", "-m", "release 2")
+	}
+}
+
+func needSGD(t *testing.T) {
+	t.Helper()
+	if sgdErr != nil {
+		if os.Getenv("CI") != "" || os.Getenv("DEPLOY_GUARD_REQUIRE_E2E") != "" {
+			t.Fatal(sgdErr)
+		}
+		t.Skip(sgdErr)
+	}
+}
+
+// A delta deployment sends only what changed between two commits; a class
+// deleted in the second commit becomes a post-destructive change.
+func TestDeltaDeploysOnlyChanges(t *testing.T) {
+	t.Parallel()
+	needSGD(t)
+	sc := &orgsim.Scenario{Name: "released-org", Components: []string{"ApexClass:InvoiceServiceTest", "ApexClass:InvoiceService", "ApexClass:TaxCalculator"}}
+	res := run(t, harness.Config{Scenario: sc,
+		Edit: gitRepo(func(ws string) error {
+			cls := filepath.Join(ws, "force-app/main/default/classes")
+			f, err := os.OpenFile(filepath.Join(cls, "TaxCalculator.cls"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(f, "// rates reviewed")
+			f.Close()
+			for _, n := range []string{"InvoiceServiceTest.cls", "InvoiceServiceTest.cls-meta.xml"} {
+				if err := os.Remove(filepath.Join(cls, n)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}),
+		Inputs: map[string]string{"delta-from": "HEAD~1", "manifest": "", "test-level": "NoTestRun"}})
+	check(t, res, want{status: "succeeded", deploys: 1, summary: []string{"1 component(s) to deploy, 1 to delete"}})
+	d := onlyDeployment(t, res)
+	if !slices.Equal(d.Components, []string{"ApexClass:TaxCalculator"}) {
+		t.Errorf("deployed %v, want only the changed ApexClass:TaxCalculator", d.Components)
+	}
+	if !slices.Equal(d.PostDestructive, []string{"ApexClass:InvoiceServiceTest"}) || res.Org.HasComponent("ApexClass:InvoiceServiceTest") {
+		t.Errorf("post-destructive %v; the deleted class must be deleted from the org", d.PostDestructive)
+	}
+	if _, err := os.Stat(filepath.Join(res.Workspace, "deploy-guard-artifacts", "delta", "package", "package.xml")); err != nil {
+		t.Errorf("the delta manifest is not in the artifacts: %v", err)
+	}
+}
+
+// An empty delta is not a failure: status skipped, nothing sent to the
+// org. A revision the checkout lacks is a config error that names the fix.
+func TestDeltaEmptyOrUnknownRevision(t *testing.T) {
+	t.Parallel()
+	needSGD(t)
+	for _, tc := range []struct {
+		name, from string
+		want       want
+	}{
+		{"empty", "HEAD", want{status: "skipped", category: "none", summary: []string{"Nothing changed between HEAD and HEAD"}}},
+		{"unknown revision", "no-such-branch", want{exit: 2, status: "failed", category: "config", summary: []string{"fetch-depth: 0"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := run(t, harness.Config{Scenario: scenario(t, "success"),
+				Edit:   gitRepo(func(string) error { return nil }),
+				Inputs: map[string]string{"delta-from": tc.from, "manifest": ""}})
+			check(t, res, tc.want)
+			if n := len(res.Org.Deployments()); n != 0 {
+				t.Errorf("%d deployments reached the org, want none", n)
+			}
+		})
 	}
 }

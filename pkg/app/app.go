@@ -175,6 +175,9 @@ func (a *action) execute(ctx context.Context) int {
 	if err := a.loadProject(); err != nil {
 		return a.stop(configError("invalid project", err))
 	}
+	if code, ended := a.apply(a.delta(ctx)); ended {
+		return code
+	}
 	if code, ended := a.apply(a.preflight(ctx)); ended {
 		return code
 	}

@@ -105,6 +105,9 @@ type Config struct {
 	IgnoreConflicts bool
 	// APIVersion is the Metadata API version to deploy with ("62.0").
 	APIVersion string
+	// DeltaFrom, when set, deploys only what changed between it and DeltaTo
+	// (git revisions), with the deletions as post-destructive changes.
+	DeltaFrom, DeltaTo string
 
 	Mode      Mode
 	JobID     string
@@ -317,6 +320,7 @@ var TestLevels = []string{"NoTestRun", "RunSpecifiedTests", "RunLocalTests", "Ru
 var (
 	jobIDPattern    = regexp.MustCompile(`^0Af[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$`)
 	apiVersionRE    = regexp.MustCompile(`^[1-9][0-9]\.0$`)
+	gitRevRE        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/@^~{}+-]{0,199}$`)
 	apexNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*){0,2}$`)
 	aliasPattern    = regexp.MustCompile(`^[^\s"'` + "`" + `;|&$<>]+$`)
 )
@@ -338,6 +342,8 @@ func Parse(getenv Getenv) (*Config, error) {
 		IgnoreWarnings:    p.boolean(InputIgnoreWarnings),
 		IgnoreConflicts:   p.boolean(InputIgnoreConflicts),
 		APIVersion:        p.str(InputAPIVersion),
+		DeltaFrom:         p.str(InputDeltaFrom),
+		DeltaTo:           p.str(InputDeltaTo),
 		Mode:              Mode(p.enum(InputMode, Modes...)),
 		JobID:             p.str(InputJobID),
 		Tests:             p.list(InputTests),
@@ -472,6 +478,9 @@ func (p *parser) validate(c *Config) {
 	if c.MetadataDir != "" {
 		targets = append(targets, InputMetadataDir)
 	}
+	if c.DeltaFrom != "" {
+		targets = append(targets, InputDeltaFrom)
+	}
 	if len(targets) > 1 {
 		p.fail(targets[1], "%s are mutually exclusive; set only one (or none to deploy the project's package directories)", strings.Join(targets, " and "))
 	}
@@ -520,6 +529,9 @@ func (p *parser) validate(c *Config) {
 	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.MetadataDir != "" {
 		p.fail(InputFallback, "%s splits a source-format project by type; it cannot split metadata-dir, use fallback: none or validate", c.Fallback)
 	}
+	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.DeltaFrom != "" {
+		p.fail(InputFallback, "%s redeploys by type from the whole source, not the delta; use fallback: none or validate with delta-from", c.Fallback)
+	}
 	if c.SlackWebhookURL != "" {
 		if u, err := url.Parse(c.SlackWebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			p.fail(InputSlackWebhookURL, "the value is not an https URL; use the incoming webhook URL Slack gave you")
@@ -540,6 +552,19 @@ func (p *parser) validate(c *Config) {
 // anything is sent.
 func (p *parser) deployFlags(c *Config) {
 	destructive := c.PreDestructive != "" || c.PostDestructive != ""
+	if c.DeltaFrom != "" {
+		for _, r := range []struct{ name, v string }{{InputDeltaFrom, c.DeltaFrom}, {InputDeltaTo, c.DeltaTo}} {
+			if !GitRevision(r.v) {
+				p.fail(r.name, "%q is not a git revision; use a branch, tag or SHA such as origin/main or ${{ github.event.before }}", r.v)
+			}
+		}
+		if c.PostDestructive != "" {
+			p.fail(InputPostDestructive, "not used with delta-from: the delta's deletions are the post-destructive changes; remove it (pre-destructive-changes may stay)")
+		}
+		if c.Mode == ModeQuick {
+			p.fail(InputDeltaFrom, "not used with mode: quick (the validation fixed the content); set it on the validate run")
+		}
+	}
 	if c.Mode == ModeQuick {
 		// A quick deploy sends a validated job: its content, deletions and
 		// options were fixed by the validation.
@@ -557,14 +582,14 @@ func (p *parser) deployFlags(c *Config) {
 		}
 		return
 	}
-	if destructive && c.Manifest == "" {
+	if destructive && c.Manifest == "" && c.DeltaFrom == "" {
 		name := InputPreDestructive
 		if c.PreDestructive == "" {
 			name = InputPostDestructive
 		}
 		p.fail(name, "needs manifest: sf deletes components only together with a --manifest deployment; set manifest (a package.xml with no <types> deploys nothing but the deletions)")
 	}
-	if c.PurgeOnDelete && !destructive && c.MetadataDir == "" {
+	if c.PurgeOnDelete && !destructive && c.MetadataDir == "" && c.DeltaFrom == "" {
 		p.fail(InputPurgeOnDelete, "only applies to deletions; set pre-destructive-changes or post-destructive-changes (or metadata-dir holding destructiveChanges*.xml)")
 	}
 	if c.SinglePackage && c.MetadataDir == "" {
@@ -576,6 +601,13 @@ func (p *parser) deployFlags(c *Config) {
 	if c.APIVersion != "" && !apiVersionRE.MatchString(c.APIVersion) {
 		p.fail(InputAPIVersion, "%q is not an API version; use the form \"62.0\"", c.APIVersion)
 	}
+}
+
+// GitRevision reports whether s can be passed to git as a revision: what
+// git accepts in practice (branches, tags, SHAs, HEAD~1, origin/main) and
+// nothing that could be read as an option or a range.
+func GitRevision(s string) bool {
+	return gitRevRE.MatchString(s) && !strings.Contains(s, "..")
 }
 
 // DefaultTimeBudget bounds the whole run when the time-budget input is not

@@ -132,6 +132,13 @@ func TestParseErrors(t *testing.T) {
 		{"api version", map[string]string{InputAPIVersion: "v62"}, InputAPIVersion, `"62.0"`},
 		{"quick with deletions", map[string]string{InputMode: "quick", InputJobID: "0Af000000000001AAA", InputManifest: "p.xml", InputPostDestructive: "d.xml"}, InputPostDestructive, "set it on the validate run"},
 		{"phased metadata-dir", map[string]string{InputFallback: "phased", InputMetadataDir: "mdapi"}, InputFallback, "cannot split metadata-dir"},
+		{"delta with manifest", map[string]string{InputDeltaFrom: "origin/main", InputManifest: "p.xml"}, InputDeltaFrom, "mutually exclusive"},
+		{"delta option-like ref", map[string]string{InputDeltaFrom: "--output=/etc"}, InputDeltaFrom, "not a git revision"},
+		{"delta range", map[string]string{InputDeltaFrom: "main..feature"}, InputDeltaFrom, "not a git revision"},
+		{"delta-to option-like", map[string]string{InputDeltaFrom: "main", InputDeltaTo: "-x"}, InputDeltaTo, "not a git revision"},
+		{"delta with post-destructive", map[string]string{InputDeltaFrom: "main", InputPostDestructive: "d.xml"}, InputPostDestructive, "the delta's deletions"},
+		{"delta with quick", map[string]string{InputMode: "quick", InputJobID: "0Af000000000001AAA", InputDeltaFrom: "main"}, InputDeltaFrom, "not used with mode: quick"},
+		{"delta phased", map[string]string{InputDeltaFrom: "main", InputFallback: "partial"}, InputFallback, "not the delta"},
 		{"validate notestrun points at dry-run", map[string]string{InputMode: "validate", InputTestLevel: "NoTestRun"}, InputTestLevel, "mode: dry-run"},
 	}
 	for _, tc := range cases {
@@ -279,6 +286,21 @@ func TestTimeBudgetMinutes(t *testing.T) {
 		}
 		if c.TimeBudget != tc.want {
 			t.Errorf("time-budget %q = %s, want %s", tc.in, c.TimeBudget, tc.want)
+		}
+	}
+}
+
+func TestParseDelta(t *testing.T) {
+	c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, InputDeltaFrom: "0123abc", InputPreDestructive: "pre.xml", InputPurgeOnDelete: "true"}))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if c.DeltaFrom != "0123abc" || c.DeltaTo != "HEAD" || c.PreDestructive != "pre.xml" || !c.PurgeOnDelete {
+		t.Errorf("delta inputs: from %q to %q pre %q purge %v", c.DeltaFrom, c.DeltaTo, c.PreDestructive, c.PurgeOnDelete)
+	}
+	for _, ok := range []string{"main", "origin/release-1.2", "HEAD~3", "v1.0^{commit}", "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2", "refs/heads/main"} {
+		if !GitRevision(ok) {
+			t.Errorf("GitRevision(%q) = false", ok)
 		}
 	}
 }

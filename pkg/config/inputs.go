@@ -34,6 +34,8 @@ const (
 	InputAPIVersion      = "api-version"
 	InputMetadataDir     = "metadata-dir"
 	InputSinglePackage   = "single-package"
+	InputDeltaFrom       = "delta-from"
+	InputDeltaTo         = "delta-to"
 
 	InputRerunFailedTests  = "rerun-failed-tests"
 	InputFallback          = "fallback"
@@ -74,6 +76,7 @@ var Defaults = map[string]string{
 	InputIgnoreWarnings:    "false",
 	InputIgnoreConflicts:   "false",
 	InputSinglePackage:     "false",
+	InputDeltaTo:           "HEAD",
 	InputRerunFailedTests:  "true",
 	InputFallback:          "none",
 	InputFoundationTypes:   "CustomObject,CustomField",

@@ -32,8 +32,9 @@ const (
 
 // Config describes one run.
 type Config struct {
-	// Binary is the built action; SF the sf executable.
-	Binary, SF string
+	// Binary is the built action; SF the sf executable; SGD the
+	// sfdx-git-delta wrapper (for delta deployments; optional).
+	Binary, SF, SGD string
 	// Scenario is served by a fresh emulator for this run.
 	Scenario *orgsim.Scenario
 	// Org, when set, is used instead of starting an emulator (for runs
@@ -263,6 +264,9 @@ func prepareBinary(cfg Config, dir, ws string) (*prepared, error) {
 		"RUNNER_TEMP=" + runner, "TMPDIR=" + runner,
 		"DEPLOY_GUARD_SF_BIN=" + cfg.SF,
 	}, repoEnv...)
+	if cfg.SGD != "" {
+		p.env = append(p.env, "DEPLOY_GUARD_SGD_BIN="+cfg.SGD)
+	}
 	return p, nil
 }
 
@@ -448,6 +452,19 @@ func FindSF(root string) (string, error) {
 		return "", fmt.Errorf("the pinned Salesforce CLI is not installed at %s: run `make sf` (scripts/install-sf.sh)", p)
 	}
 	return p, nil
+}
+
+// FindSGD locates the sfdx-git-delta wrapper that scripts/install-sf.sh
+// installs beside the CLI, or the one named by DEPLOY_GUARD_E2E_SGD.
+func FindSGD(root string) (string, error) {
+	if p := os.Getenv("DEPLOY_GUARD_E2E_SGD"); p != "" {
+		return p, nil
+	}
+	p := filepath.Join(root, ".cache", "sf", "sgd", "bin", "sgd")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("sfdx-git-delta is not installed at %s: run `make sf` (scripts/install-sf.sh)", p)
+	}
+	return filepath.Abs(p)
 }
 
 // Build compiles the action binary from the module root into dir.

@@ -239,6 +239,8 @@ func headerFor(status string) string {
 		return "✅ Deployment " + status
 	case result.StatusCanceled:
 		return "⚪ Deployment canceled"
+	case result.StatusSkipped:
+		return "⏭️ Deployment skipped: nothing changed"
 	}
 	return "Deployment " + status
 }

@@ -208,6 +208,7 @@ var statusEmoji = map[result.Status]string{
 	result.StatusFailed:    "❌",
 	result.StatusBlocked:   "⛔",
 	result.StatusCanceled:  "🚫",
+	result.StatusSkipped:   "⏭️",
 }
 
 func renderBanner(r *result.Run, o Options) string {

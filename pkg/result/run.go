@@ -19,11 +19,14 @@ const (
 	StatusBlocked Status = "blocked"
 	// StatusCanceled: the workflow was cancelled while the action ran.
 	StatusCanceled Status = "canceled"
+	// StatusSkipped: a delta deployment found no metadata changed between
+	// the two commits, so nothing was sent to the org (not a failure).
+	StatusSkipped Status = "skipped"
 )
 
 // OK reports whether the status means the step should pass.
 func (s Status) OK() bool {
-	return s == StatusSucceeded || s == StatusRecovered || s == StatusValidated
+	return s == StatusSucceeded || s == StatusRecovered || s == StatusValidated || s == StatusSkipped
 }
 
 // Attempt records one call to sf that the action made on the way to the
