@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,11 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/sfcli"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // These tests look at what the action assembles from all its steps, as a
 // workflow sees it: the outputs, the annotations and the step summary.
@@ -408,7 +406,7 @@ func TestAssembledGolden(t *testing.T) {
 			b.WriteString("\n# summary\n\n")
 			b.WriteString(e.summary())
 			got := stable(b.String(), e.workspace)
-			golden(t, filepath.Join("testdata", "assembled", sc.name+".golden"), got)
+			testkit.Golden(t, filepath.Join("testdata", "assembled", sc.name+".golden"), []byte(got))
 		})
 	}
 }
@@ -419,22 +417,4 @@ var measured = regexp.MustCompile(`checked in [0-9.]+(ns|µs|ms|s)`)
 func stable(s, workspace string) string {
 	s = strings.ReplaceAll(s, workspace, "$WORKSPACE")
 	return measured.ReplaceAllString(s, "checked in <duration>")
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/app -run TestAssembledGolden -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run go test ./pkg/app -run TestAssembledGolden -update and review the diff):\n%s", path, got)
-	}
 }

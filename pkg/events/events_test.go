@@ -4,18 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func sampleRun() *result.Run {
 	t0 := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
@@ -46,17 +43,7 @@ func TestGoldenSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "events.golden.jsonl")
-	if *update {
-		os.WriteFile(golden, data, 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(data, want) {
-		t.Errorf("event log drifted from the pinned schema (run with -update if intended):\n%s", data)
-	}
+	testkit.Golden(t, filepath.Join("testdata", "events.golden.jsonl"), data)
 	if bytes.Contains(data, []byte("supersecret")) {
 		t.Error("secret in the event log")
 	}

@@ -4,24 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/result"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	fakeToken   = "ghp_FAKEtoken0123456789abcdef"
@@ -260,19 +257,7 @@ func TestBlockKitGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "failure.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("payload differs from %s (run with -update):\n%s", golden, got)
-	}
+	testkit.Golden(t, filepath.Join("testdata", "failure.json"), got)
 }
 
 func TestBlockKitStructureAndLimits(t *testing.T) {

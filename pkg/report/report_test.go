@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,32 +12,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/actions"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/tidwall/gjson"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/report -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test ./pkg/report -update and review the diff)\n--- got ---\n%s", name, got)
-	}
+	testkit.Golden(t, filepath.Join("testdata", "golden", name), got)
 }
 
 func renderAnnotations(as []actions.Annotation) []byte {

@@ -3,16 +3,15 @@ package sfproject
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite registry.json from the pinned CLI's registry")
+	"github.com/org/deploy-guard/internal/testkit"
+)
 
 // cliRegistry is the registry of the sf CLI installed by `make sf`.
 const cliRegistry = "../../.cache/sf/node_modules/@salesforce/source-deploy-retrieve"
@@ -41,12 +40,12 @@ func TestRegistryMatchesCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
+	if testkit.Update() {
 		if err := os.WriteFile("registry.json", got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !bytes.Equal(got, registryJSON) && !*update {
+	if !bytes.Equal(got, registryJSON) && !testkit.Update() {
 		t.Errorf("registry.json differs from the CLI's registry (%s): regenerate with go test ./pkg/sfproject -run TestRegistryMatchesCLI -update", version)
 	}
 	if _, err := loadRegistry(got); err != nil {
