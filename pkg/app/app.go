@@ -25,6 +25,7 @@ import (
 	"github.com/org/deploy-guard/pkg/redact"
 	"github.com/org/deploy-guard/pkg/report"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safefs"
 	"github.com/org/deploy-guard/pkg/sfcli"
 	"github.com/org/deploy-guard/pkg/sfproject"
 )
@@ -87,6 +88,11 @@ type action struct {
 	workspace  string
 	projectDir string
 	artifacts  string
+	// artDir writes the artifacts; catalogFile and rollbackDir are the
+	// error-catalog and rollback-source-dir inputs, resolved.
+	artDir      *safefs.Dir
+	catalogFile string
+	rollbackDir string
 	// cleanups run at the end, last first (private HOME, key files).
 	cleanups []func()
 	// paths of artifacts written, for the *-path outputs.
@@ -222,7 +228,9 @@ func splitJoined(err error) []string {
 	return []string{err.Error()}
 }
 
-// resolvePaths finds the workspace, the project and the artifacts directory.
+// resolvePaths finds the workspace, the project and the artifacts
+// directory. Every path input names files a pull request controls, so each
+// must resolve, after symbolic links, inside the workspace.
 func (a *action) resolvePaths() error {
 	ws := a.deps.Getenv("GITHUB_WORKSPACE")
 	if ws == "" {
@@ -236,13 +244,44 @@ func (a *action) resolvePaths() error {
 	if err != nil {
 		return err
 	}
-	a.workspace = ws
-	a.projectDir = inside(ws, a.cfg.WorkingDirectory)
-	if st, err := os.Stat(a.projectDir); err != nil || !st.IsDir() {
-		return &config.InputError{Input: config.InputWorkingDirectory, Problem: fmt.Sprintf("%q is not a directory in the workspace; set it to the folder that holds sfdx-project.json", a.cfg.WorkingDirectory)}
+	if real, err := filepath.EvalSymlinks(ws); err == nil {
+		ws = real
 	}
-	a.artifacts = inside(ws, a.cfg.ArtifactsDir)
-	return nil
+	a.workspace = ws
+	var errs []error
+	within := func(input, base, p string) string {
+		got, err := safefs.Within(ws, base, p)
+		if err != nil {
+			errs = append(errs, &config.InputError{Input: input, Problem: err.Error() + "; use a path inside the repository"})
+		}
+		return got
+	}
+	a.projectDir = within(config.InputWorkingDirectory, ws, a.cfg.WorkingDirectory)
+	if a.projectDir != "" {
+		if st, err := os.Stat(a.projectDir); err != nil || !st.IsDir() {
+			errs = append(errs, &config.InputError{Input: config.InputWorkingDirectory, Problem: fmt.Sprintf("%q is not a directory in the workspace; set it to the folder that holds sfdx-project.json", a.cfg.WorkingDirectory)})
+		}
+		if a.cfg.Manifest != "" {
+			// sf would block on a FIFO or read a device forever.
+			if m := within(config.InputManifest, a.projectDir, a.cfg.Manifest); m != "" {
+				if st, err := os.Stat(m); err == nil && !st.Mode().IsRegular() {
+					errs = append(errs, &config.InputError{Input: config.InputManifest, Problem: fmt.Sprintf("%s is not a regular file", a.cfg.Manifest)})
+				}
+			}
+		}
+	}
+	a.artifacts = within(config.InputArtifactsDir, ws, a.cfg.ArtifactsDir)
+	if a.artifacts != "" {
+		a.artDir = safefs.NewDir(a.artifacts, safefs.OwnerOf(ws))
+		a.cleanups = append(a.cleanups, func() { a.artDir.Close() })
+	}
+	if a.cfg.ErrorCatalog != "" {
+		a.catalogFile = within(config.InputErrorCatalog, ws, a.cfg.ErrorCatalog)
+	}
+	if a.cfg.RollbackSourceDir != "" {
+		a.rollbackDir = within(config.InputRollbackSourceDir, ws, a.cfg.RollbackSourceDir)
+	}
+	return errors.Join(errs...)
 }
 
 // loadProject reads sfdx-project.json. Every mode but quick deploys local
@@ -258,14 +297,6 @@ func (a *action) loadProject() error {
 	}
 	a.sfproject = p
 	return nil
-}
-
-// inside joins p to root unless p is absolute.
-func inside(root, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
-	}
-	return filepath.Join(root, p)
 }
 
 // newRunner runs sf with env; its outputs are redacted before the action

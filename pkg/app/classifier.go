@@ -19,7 +19,7 @@ func (a *action) loadCatalog() error {
 		a.catalog = classify.Default()
 		return nil
 	}
-	user, err := classify.LoadFile(inside(a.workspace, a.cfg.ErrorCatalog))
+	user, err := classify.LoadFile(a.catalogFile)
 	if err == nil {
 		a.catalog, err = classify.New(user)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -51,9 +50,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		Phases:           a.phases,
 		HealthCheckTests: cfg.HealthCheckTests,
 	}
-	if cfg.RollbackSourceDir != "" {
-		rc.RollbackDir = inside(a.workspace, cfg.RollbackSourceDir)
-	}
+	rc.RollbackDir = a.rollbackDir
 	rep := rc.Run(ctx, req)
 	o := rep.Outcome
 	a.absorb(o)
@@ -214,15 +211,10 @@ func (a *action) writeArtifact(name string, data []byte, output string) {
 // write fill it and, when output is set, records its path for that output.
 // It returns the workspace-relative path, or "" when nothing was written.
 func (a *action) writeArtifactFrom(name, output string, write func(io.Writer) error) string {
-	if a.artifacts == "" {
+	if a.artDir == nil {
 		return ""
 	}
-	if err := os.MkdirAll(a.artifacts, 0o755); err != nil {
-		a.log.Infof("Could not create the artifacts directory: %v", err)
-		return ""
-	}
-	path := filepath.Join(a.artifacts, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, path, err := a.artDir.Create(name)
 	if err != nil {
 		a.log.Infof("Could not write %s: %v", name, err)
 		return ""

@@ -3,12 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/org/deploy-guard/pkg/actions"
@@ -53,7 +50,6 @@ func (a *action) finish() int {
 	for i := len(a.cleanups) - 1; i >= 0; i-- {
 		a.cleanups[i]()
 	}
-	a.chownArtifacts()
 	return code
 }
 
@@ -113,31 +109,6 @@ func (a *action) flushSummary() error {
 		return nil
 	}
 	return actions.WriteSummary(path, a.red.String(a.summary()))
-}
-
-// chownArtifacts gives the artifacts to the owner of the workspace: the
-// container runs as root, and root-owned files would break later steps that
-// run as the runner user.
-func (a *action) chownArtifacts() {
-	if a.artifacts == "" || a.workspace == "" {
-		return
-	}
-	st, err := os.Stat(a.workspace)
-	if err != nil {
-		return
-	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok || (int(sys.Uid) == os.Geteuid() && int(sys.Gid) == os.Getegid()) {
-		return
-	}
-	filepath.WalkDir(a.artifacts, func(p string, _ os.DirEntry, err error) error {
-		if err == nil {
-			if cerr := os.Lchown(p, int(sys.Uid), int(sys.Gid)); cerr != nil {
-				a.log.Debugf("chown %s: %v", p, cerr)
-			}
-		}
-		return nil
-	})
 }
 
 // writeEvents writes the structured event log (events.jsonl).

@@ -50,11 +50,11 @@ func (a *action) reportOptions() report.Options {
 // writeReports writes report.md, JUnit, SARIF, coverage and test skeletons
 // into the artifacts directory and records their paths for the outputs.
 func (a *action) writeReports() {
-	if a.artifacts == "" {
+	if a.artDir == nil {
 		return
 	}
 	// The reports relay texts from sf and the org, which may quote a token.
-	paths, err := report.Write(a.artifacts, a.run, a.reportOptions(), Version, func(w io.Writer) io.WriteCloser { return a.red.NewWriter(w) })
+	paths, err := report.WriteTo(a.artDir, a.run, a.reportOptions(), Version, func(w io.Writer) io.WriteCloser { return a.red.NewWriter(w) })
 	if err != nil {
 		a.log.Infof("Could not write all report artifacts: %v", err)
 	}

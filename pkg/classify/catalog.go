@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safefs"
 	"gopkg.in/yaml.v3"
 )
 
@@ -77,13 +77,16 @@ func Builtin() []Pattern {
 	return out
 }
 
+// MaxCatalogFile bounds a user catalog (the built-in one is about 60 KB).
+const MaxCatalogFile = 4 << 20
+
 // LoadFile reads a user catalog. Files ending in .json are read as JSON,
 // everything else as YAML. The document is either a list of patterns or an
 // object with a `patterns` list. Unknown keys are rejected and every pattern
 // is validated (see New); errors name the file, the 1-based entry number and
 // id, and the field.
 func LoadFile(path string) ([]Pattern, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefs.ReadFile(path, MaxCatalogFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", errPrefix, path, err)
 	}

@@ -6,10 +6,10 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safefs"
 )
 
 // File names written by Write.
@@ -44,10 +44,20 @@ type Filter func(io.Writer) io.WriteCloser
 // returns the first error. Every file passes through filter on its way to
 // disk; nil keeps the bytes as rendered.
 func Write(dir string, r *result.Run, o Options, toolVersion string, filter Filter) (map[string]string, error) {
+	d := safefs.NewDir(dir, nil)
+	defer d.Close()
+	return WriteTo(d, r, o, toolVersion, filter)
+}
+
+// FileCreator creates an artifact file and returns it with its path
+// (safefs.Dir: a fresh file, never one a planted link points at).
+type FileCreator interface {
+	Create(name string) (*os.File, string, error)
+}
+
+// WriteTo is Write into the files dst creates.
+func WriteTo(dst FileCreator, r *result.Run, o Options, toolVersion string, filter Filter) (map[string]string, error) {
 	o.Project = o.Project.prepared()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
 	paths := map[string]string{}
 	var first error
 	fail := func(err error) {
@@ -56,12 +66,12 @@ func Write(dir string, r *result.Run, o Options, toolVersion string, filter Filt
 		}
 	}
 	stream := func(name, output string, render func(io.Writer) error) {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			fail(err)
+		f, p, err := dst.Create(name)
+		if err != nil {
+			fail(fmt.Errorf("write %s: %w", name, err))
 			return
 		}
-		if err := writeFile(p, filter, render); err != nil {
+		if err := writeFile(f, filter, render); err != nil {
 			fail(fmt.Errorf("write %s: %w", name, err))
 			return
 		}
@@ -98,17 +108,13 @@ func Write(dir string, r *result.Run, o Options, toolVersion string, filter Filt
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		put(filepath.Join(DirSkeletons, n), sk[n], nil, "")
+		put(DirSkeletons+"/"+n, sk[n], nil, "")
 	}
 	return paths, first
 }
 
-// writeFile creates path and streams render's output into it through filter.
-func writeFile(path string, filter Filter, render func(io.Writer) error) (err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
+// writeFile streams render's output into f through filter and closes f.
+func writeFile(f *os.File, filter Filter, render func(io.Writer) error) (err error) {
 	defer func() {
 		if cerr := f.Close(); err == nil {
 			err = cerr

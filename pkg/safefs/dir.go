@@ -51,39 +51,51 @@ func NewDir(path string, owner *Owner) *Dir { return &Dir{path: path, owner: own
 // Path is the directory's path.
 func (d *Dir) Path() string { return d.path }
 
-// WriteFile creates name (slash-separated, relative to the directory) with
-// data and returns its path.
-func (d *Dir) WriteFile(name string, data []byte) (string, error) {
+// Create creates name (slash-separated, relative to the directory) for
+// writing and returns it with its path. The caller closes it.
+func (d *Dir) Create(name string) (*os.File, string, error) {
 	clean := path.Clean("/" + name)[1:]
 	if clean == "" || clean != name {
-		return "", fmt.Errorf("artifact name %q is not a plain relative path", name)
+		return nil, "", fmt.Errorf("artifact name %q is not a plain relative path", name)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.open(); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	parts := strings.Split(name, "/")
 	for i := 1; i < len(parts); i++ {
 		if err := d.mkdir(strings.Join(parts[:i], "/")); err != nil {
-			return "", err
+			return nil, "", err
 		}
 	}
 	if err := d.clear(name); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return nil, "", err
+	}
+	if d.owner != nil {
+		if err := f.Chown(d.owner.UID, d.owner.GID); err != nil {
+			f.Close()
+			return nil, "", err
+		}
+	}
+	return f, filepath.Join(d.path, filepath.FromSlash(name)), nil
+}
+
+// WriteFile creates name with data and returns its path.
+func (d *Dir) WriteFile(name string, data []byte) (string, error) {
+	f, p, err := d.Create(name)
 	if err != nil {
 		return "", err
 	}
 	_, err = f.Write(data)
-	if d.owner != nil && err == nil {
-		err = f.Chown(d.owner.UID, d.owner.GID)
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return filepath.Join(d.path, filepath.FromSlash(name)), err
+	return p, err
 }
 
 // open creates the directory and its missing parents (given to the owner)

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/org/deploy-guard/pkg/safefs"
 )
 
 // Member is one metadata component: a type such as ApexClass and its full
@@ -39,9 +40,12 @@ func ReadManifest(path string) ([]Member, error) {
 	return out, nil
 }
 
+// MaxManifestFile bounds package.xml: 20,000 members take about 2 MB.
+const MaxManifestFile = 64 << 20
+
 // ReadManifestEntries is ReadManifest with the position of each member.
 func ReadManifestEntries(path string) ([]ManifestEntry, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefs.ReadFile(path, MaxManifestFile)
 	if err != nil {
 		return nil, &Error{File: path, Problem: "cannot read the manifest: " + err.Error(), Err: err}
 	}

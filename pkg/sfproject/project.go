@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/org/deploy-guard/pkg/safefs"
 )
 
 // FileName is the project file sf looks for in the working directory.
@@ -95,7 +97,7 @@ func Read(dir string) (*Project, error) {
 		return nil, fmt.Errorf("project directory %s: %w", dir, err)
 	}
 	file := filepath.Join(abs, FileName)
-	data, err := os.ReadFile(file)
+	data, err := safefs.ReadFile(file, MaxProjectFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{File: file, Err: ErrNoProject,
 			Problem: fmt.Sprintf("no %s in %s: set working-directory to the folder that holds it", FileName, abs)}
@@ -105,6 +107,9 @@ func Read(dir string) (*Project, error) {
 	}
 	return Parse(abs, data)
 }
+
+// MaxProjectFile bounds sfdx-project.json (real ones are a few KB).
+const MaxProjectFile = 4 << 20
 
 // Parse parses the content of an sfdx-project.json that lives in dir.
 func Parse(dir string, data []byte) (*Project, error) {
