@@ -209,3 +209,32 @@ func TestOrgTextRunsNoCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkspaceHoldsOnlyArtifacts: after a run with the real CLI (login,
+// deploy, tests), the workspace holds nothing new but the artifacts: no
+// .sf/config.json or .sfdx/sfdx-config.json from a login --set-default
+// (root-owned in the container, pointing at an alias whose credentials are
+// gone), no cache, no logs.
+func TestWorkspaceHoldsOnlyArtifacts(t *testing.T) {
+	t.Parallel()
+	before := map[string]bool{}
+	res := run(t, harness.Config{Scenario: scenario(t, "flaky-test"), Edit: func(ws string) error {
+		return filepath.WalkDir(ws, func(p string, d os.DirEntry, err error) error {
+			before[p] = true
+			return err
+		})
+	}})
+	// Without a default org, every call that needs one must name it: the
+	// run gets through login, deploy, test rerun and redeploy.
+	check(t, res, want{status: "recovered", deploys: 2, testRuns: 1})
+	arts := filepath.Join(res.Workspace, "deploy-guard-artifacts")
+	filepath.WalkDir(res.Workspace, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !before[p] && p != arts && !strings.HasPrefix(p, arts+string(filepath.Separator)) {
+			t.Errorf("the run left %s in the workspace", strings.TrimPrefix(p, res.Workspace))
+		}
+		return nil
+	})
+	if _, err := os.Stat(filepath.Join(arts, "report.md")); err != nil {
+		t.Errorf("no report in the artifacts: %v", err)
+	}
+}

@@ -145,18 +145,18 @@ func ApexRunTest(tests []string, targetOrg string, wait time.Duration) []string 
 
 // LoginSFDXURL logs in with an auth URL that the caller writes to stdin.
 func LoginSFDXURL(alias string) []string {
-	return []string{"org", "login", "sfdx-url", "--sfdx-url-stdin", "-", "--alias", alias, "--set-default"}
+	return []string{"org", "login", "sfdx-url", "--sfdx-url-stdin", "-", "--alias", alias}
 }
 
 // LoginAccessToken logs in with the token in the SF_ACCESS_TOKEN environment
 // variable of the call.
 func LoginAccessToken(instanceURL, alias string) []string {
-	return []string{"org", "login", "access-token", "--instance-url", instanceURL, "--no-prompt", "--alias", alias, "--set-default"}
+	return []string{"org", "login", "access-token", "--instance-url", instanceURL, "--no-prompt", "--alias", alias}
 }
 
 // LoginJWT logs in with a private key file.
 func LoginJWT(clientID, username, keyFile, instanceURL, alias string) []string {
-	a := []string{"org", "login", "jwt", "--client-id", clientID, "--username", username, "--jwt-key-file", keyFile, "--alias", alias, "--set-default"}
+	a := []string{"org", "login", "jwt", "--client-id", clientID, "--username", username, "--jwt-key-file", keyFile, "--alias", alias}
 	if instanceURL != "" {
 		a = append(a, "--instance-url", instanceURL)
 	}
