@@ -14,6 +14,7 @@
 #   DEPLOY_GUARD_IMAGE        tag to build and test (default deploy-guard:test)
 #   DEPLOY_GUARD_DOCKER_DIR   state of our own engine (kept between runs)
 #   IMAGE_TEST_RUN            go test -run pattern of the cases to run
+#   IMAGE_TEST_BUILD=0        test the image already tagged, without building
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -218,10 +219,15 @@ phase "base images"
 
 # --- The image ---------------------------------------------------------------
 version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
-say "docker build $image (VERSION=$version)"
 build_log="$state/build.log"
-docker build --network host --build-arg VERSION="$version" -t "$image" . >"$build_log" 2>&1 \
-  || { tail -40 "$build_log" >&2; die "docker build failed (log: $build_log)"; }
+if [[ "${IMAGE_TEST_BUILD:-1}" == 0 ]] && have "$image"; then
+  say "IMAGE_TEST_BUILD=0: testing the existing $image"
+  : >"$build_log"
+else
+  say "docker build $image (VERSION=$version)"
+  docker build --network host --build-arg VERSION="$version" -t "$image" . >"$build_log" 2>&1 \
+    || { tail -40 "$build_log" >&2; die "docker build failed (log: $build_log)"; }
+fi
 phase "docker build"
 
 # --- Cases through the image ---------------------------------------------------
