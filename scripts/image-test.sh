@@ -227,6 +227,8 @@ else
   say "docker build $image (VERSION=$version)"
   docker build --network host --build-arg VERSION="$version" -t "$image" . >"$build_log" 2>&1 \
     || { tail -40 "$build_log" >&2; die "docker build failed (log: $build_log)"; }
+  # Earlier builds' images would pile up in the kept engine directory.
+  docker image prune -f >/dev/null
 fi
 phase "docker build"
 

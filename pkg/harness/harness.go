@@ -1,7 +1,9 @@
 // Package harness runs the deploy-guard binary the way the GitHub runner
 // runs a container action (inputs as INPUT_<NAME>, GITHUB_OUTPUT,
 // GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE), with the real sf CLI, against the
-// org emulator. The end-to-end tests and the local demo both use it.
+// org emulator. The end-to-end tests and the local demo both use it. In image
+// mode (Config.Image) it runs the action's image with `docker run` exactly as
+// the runner starts a Docker action, and reports what the run left behind.
 package harness
 
 import (
