@@ -37,3 +37,23 @@ func Golden(t testing.TB, path string, got []byte) {
 		t.Errorf("%s differs from the golden file (run go test -run '%s' -update and review the diff):\n%s", path, t.Name(), got)
 	}
 }
+
+// StrictEnv is a fake environment for getenv-style lookups: a key in vars
+// reads its value, a key in unset reads as unset (""), and any other key
+// fails the test, so code cannot come to depend on a variable the test
+// never thought about.
+func StrictEnv(t testing.TB, vars map[string]string, unset ...string) func(string) string {
+	known := map[string]bool{}
+	for _, k := range unset {
+		known[k] = true
+	}
+	return func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		if !known[k] {
+			t.Errorf("read the environment variable %s, which the test neither set nor declared unset", k)
+		}
+		return ""
+	}
+}

@@ -2,18 +2,70 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"gopkg.in/yaml.v3"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/org/deploy-guard/internal/testkit"
 )
 
 // env returns a Getenv over inputs given by name ("max-attempts": "3").
+// env is the environment the runner gives the action: the inputs set, and
+// no other variable. Parse may read any input action.yml declares; reading
+// anything else fails the test.
 func env(inputs map[string]string) Getenv {
 	m := map[string]string{}
 	for k, v := range inputs {
 		m[EnvName(k)] = v
 	}
-	return func(k string) string { return m[k] }
+	return testkit.StrictEnv(strictT, m, declaredInputs...)
+}
+
+// strictT reports reads of undeclared variables; TestMain checks it.
+var strictT = &undeclared{}
+
+type undeclared struct {
+	testing.TB
+	mu   sync.Mutex
+	keys []string
+}
+
+func (u *undeclared) Errorf(format string, args ...any) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.keys = append(u.keys, fmt.Sprintf(format, args...))
+}
+
+// declaredInputs are the INPUT_* names of every input in action.yml.
+var declaredInputs = func() []string {
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		panic(err)
+	}
+	var a struct {
+		Inputs map[string]any `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(b, &a); err != nil {
+		panic(err)
+	}
+	var out []string
+	for name := range a.Inputs {
+		out = append(out, EnvName(name))
+	}
+	return out
+}()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if len(strictT.keys) > 0 {
+		fmt.Fprintf(os.Stderr, "Parse read variables action.yml does not declare:\n%s\n", strings.Join(strictT.keys, "\n"))
+		code = 1
+	}
+	os.Exit(code)
 }
 
 const goodAuthURL = "force://PlatformCLI::5Aep861secretrefresh@mydomain.my.salesforce.com"

@@ -8,82 +8,46 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/sfcli"
 )
 
 // reply is one scripted sf answer.
-type reply struct {
-	json string
-	exit int
-}
+type reply = testkit.Reply
 
 func queued(id string) reply {
-	return reply{fmt.Sprintf(`{"status":0,"result":{"id":%q,"done":false,"status":"Queued","files":[]}}`, id), 0}
+	return reply{JSON: fmt.Sprintf(`{"status":0,"result":{"id":%q,"done":false,"status":"Queued","files":[]}}`, id), Exit: 0}
 }
 
 func finished(id, status string, exit int, details string) reply {
 	if details == "" {
 		details = `{"componentFailures":[],"componentSuccesses":[]}`
 	}
-	return reply{fmt.Sprintf(`{"status":%d,"result":{"id":%q,"done":true,"status":%q,"details":%s}}`, exit, id, status, details), exit}
+	return reply{JSON: fmt.Sprintf(`{"status":%d,"result":{"id":%q,"done":true,"status":%q,"details":%s}}`, exit, id, status, details), Exit: exit}
 }
 
 func sfError(name, msg string, data string) reply {
 	if data == "" {
 		data = "{}"
 	}
-	return reply{fmt.Sprintf(`{"name":%q,"message":%q,"exitCode":1,"status":1,"data":%s}`, name, msg, data), 1}
+	return reply{JSON: fmt.Sprintf(`{"name":%q,"message":%q,"exitCode":1,"status":1,"data":%s}`, name, msg, data), Exit: 1}
 }
 
 const compileError = `{"componentFailures":[{"componentType":"ApexClass","fullName":"Hello","fileName":"classes/Hello.cls","lineNumber":3,"columnNumber":5,"problem":"Variable does not exist: x","problemType":"Error"}],"componentSuccesses":[]}`
 
-// fakeSF answers sf calls from per-command queues ("start", "resume", ...).
-type fakeSF struct {
-	mu     sync.Mutex
-	queues map[string][]reply
-	calls  []string
-	// block makes the named command wait until ctx is done.
-	block string
-	// started is closed when a blocking call begins.
-	started chan struct{}
-}
-
-func (f *fakeSF) Run(ctx context.Context, inv sfcli.Invocation) (*sfcli.Output, error) {
-	name := inv.Args[2]
-	if inv.Args[0] == "apex" {
-		name = "apex"
-	}
-	f.mu.Lock()
-	f.calls = append(f.calls, strings.Join(inv.Args, " "))
-	q := f.queues[name]
-	block := f.block == name
-	f.mu.Unlock()
-	if block {
-		close(f.started)
-		<-ctx.Done()
-		return &sfcli.Output{ExitCode: 130, Signal: "terminated", ParseErr: sfcli.ErrNoJSON}, nil
-	}
-	if len(q) == 0 {
-		return nil, fmt.Errorf("unexpected call: %s", strings.Join(inv.Args, " "))
-	}
-	f.mu.Lock()
-	f.queues[name] = q[1:]
-	f.mu.Unlock()
-	out := &sfcli.Output{Args: inv.Args, Stdout: []byte(q[0].json), ExitCode: q[0].exit, Duration: time.Second}
-	out.Envelope, out.ParseErr = sfcli.ParseEnvelope(out.Stdout)
-	return out, nil
-}
-
-func (f *fakeSF) count(prefix string) int {
-	n := 0
-	for _, c := range f.calls {
-		if strings.HasPrefix(c, prefix) {
-			n++
+// newSF answers sf calls from per-command queues ("start", "resume",
+// "apex", ...); a reply left unused fails the test.
+func newSF(t *testing.T, queues map[string][]reply) *testkit.SF {
+	sf := testkit.NewSF(t, queues)
+	sf.Key = func(args []string) string {
+		if args[0] == "apex" {
+			return "apex"
 		}
+		return args[2]
 	}
-	return n
+	return sf
 }
 
 // fakeClassify is a stand-in for the catalog: enough to drive decisions.
@@ -142,7 +106,7 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func newDeployer(sf *fakeSF, clock *fakeClock, retryOn config.RetryOn) *Deployer {
+func newDeployer(sf *testkit.SF, clock *fakeClock, retryOn config.RetryOn) *Deployer {
 	return &Deployer{
 		Runner:   sf,
 		Classify: fakeClassify,
@@ -176,10 +140,8 @@ func TestDeployerDecisions(t *testing.T) {
 		},
 		{
 			name: "lock on first submission then success",
-			queues: map[string][]reply{
-				"start":  {sfError("sf:UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", ""), queued(id)},
-				"resume": {finished(id, "Succeeded", 0, "")},
-			},
+			queues: map[string][]reply{"start": {sfError("sf:UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", ""), queued(id)},
+				"resume": {finished(id, "Succeeded", 0, "")}},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 2, wantStarts: 2,
 			// Full jitter with Rand = n/2: half of the 30 s ceiling.
 			wantSleeps:    []time.Duration{15 * time.Second},
@@ -222,25 +184,21 @@ func TestDeployerDecisions(t *testing.T) {
 		},
 		{
 			name: "wait timeout resumes the same job",
-			queues: map[string][]reply{
-				"start":  {queued(id)},
-				"resume": {sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`), finished(id, "Succeeded", 0, "")},
-			},
+			queues: map[string][]reply{"start": {queued(id)},
+				"resume": {sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`), finished(id, "Succeeded", 0, "")}},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
 		},
 		{
 			name: "lost contact while waiting: the org says it finished",
-			queues: map[string][]reply{
-				"start":  {queued(id)},
+			queues: map[string][]reply{"start": {queued(id)},
 				"resume": {sfError("MetadataTransferError", "Exceeded maximum of 1000 consecutive retryable errors. Last error: ECONNRESET", `{"id":"`+id+`"}`)},
-				"report": {finished(id, "Succeeded", 0, "")},
-			},
+				"report": {finished(id, "Succeeded", 0, "")}},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			sf := &fakeSF{queues: tc.queues}
+			sf := newSF(t, tc.queues)
 			clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 			retryOn := tc.retryOn
 			if retryOn == "" {
@@ -254,8 +212,8 @@ func TestDeployerDecisions(t *testing.T) {
 			if got := o.DeploymentAttempts(); got != tc.wantAttempts {
 				t.Errorf("attempts = %d, want %d", got, tc.wantAttempts)
 			}
-			if got := sf.count("project deploy start"); got != tc.wantStarts {
-				t.Errorf("deploy start calls = %d, want %d\n%s", got, tc.wantStarts, strings.Join(sf.calls, "\n"))
+			if got := sf.Count("project deploy start"); got != tc.wantStarts {
+				t.Errorf("deploy start calls = %d, want %d\n%s", got, tc.wantStarts, strings.Join(sf.Calls(), "\n"))
 			}
 			if fmt.Sprint(clock.slept) != fmt.Sprint(tc.wantSleeps) {
 				t.Errorf("slept %v, want %v", clock.slept, tc.wantSleeps)
@@ -276,15 +234,15 @@ func TestDeployerDecisions(t *testing.T) {
 func TestDeployerBudgetRunsOutWhileRunning(t *testing.T) {
 	const id = "0Af000000000002AAA"
 	timeout := sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`)
-	sf := &fakeSF{queues: map[string][]reply{"start": {queued(id)}, "resume": {timeout, timeout, timeout, timeout, timeout}}}
+	sf := newSF(t, map[string][]reply{"start": {queued(id)}, "resume": {timeout}})
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	d := newDeployer(sf, clock, config.RetryTransient)
 	o := d.Run(context.Background(), Request{Mode: config.ModeDeploy, Deadline: clock.now.Add(4 * time.Minute)})
 	if o.Succeeded || o.Verdict.Category != result.CategoryTimeout || o.DeployID != id {
 		t.Fatalf("outcome = %+v", o)
 	}
-	if sf.count("project deploy start") != 1 {
-		t.Errorf("a timeout started a second deployment:\n%s", strings.Join(sf.calls, "\n"))
+	if sf.Count("project deploy start") != 1 {
+		t.Errorf("a timeout started a second deployment:\n%s", strings.Join(sf.Calls(), "\n"))
 	}
 	if len(o.NextSteps) == 0 || !strings.Contains(o.NextSteps[0], "sf project deploy report --job-id "+id) {
 		t.Errorf("next steps = %q, want the exact command to check on the job", o.NextSteps)
@@ -293,23 +251,20 @@ func TestDeployerBudgetRunsOutWhileRunning(t *testing.T) {
 
 func TestDeployerCancelStopsTheJob(t *testing.T) {
 	const id = "0Af000000000003AAA"
-	sf := &fakeSF{
-		queues:  map[string][]reply{"start": {queued(id)}, "cancel": {reply{`{"status":0,"result":{"id":"` + id + `","status":"Canceled"}}`, 0}}},
-		block:   "resume",
-		started: make(chan struct{}),
-	}
+	sf := newSF(t, map[string][]reply{"start": {queued(id)}, "cancel": {reply{JSON: `{"status":0,"result":{"id":"` + id + `","status":"Canceled"}}`}}})
+	sf.Block = "resume"
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	d := newDeployer(sf, clock, config.RetryTransient)
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { <-sf.started; cancel() }()
+	go func() { <-sf.Started; cancel() }()
 	o := d.Run(ctx, Request{Mode: config.ModeDeploy})
 	if !o.Canceled || o.Succeeded {
 		t.Fatalf("outcome = %+v", o)
 	}
-	if got := sf.count("project deploy cancel --job-id " + id); got != 1 {
-		t.Errorf("cancel calls = %d, want 1:\n%s", got, strings.Join(sf.calls, "\n"))
+	if got := sf.Count("project deploy cancel --job-id " + id); got != 1 {
+		t.Errorf("cancel calls = %d, want 1:\n%s", got, strings.Join(sf.Calls(), "\n"))
 	}
-	if sf.count("project deploy start") != 1 {
+	if sf.Count("project deploy start") != 1 {
 		t.Error("a cancelled run must not retry")
 	}
 }
@@ -319,14 +274,18 @@ func TestDeployerQuickFallback(t *testing.T) {
 	cannot := sfError("CannotQuickDeployError", "Job ID can't be used for quick deployment.", "")
 	for _, fallback := range []bool{false, true} {
 		t.Run(fmt.Sprint("fallback=", fallback), func(t *testing.T) {
-			sf := &fakeSF{queues: map[string][]reply{"quick": {cannot}, "start": {queued(id)}, "resume": {finished(id, "Succeeded", 0, "")}}}
+			queues := map[string][]reply{"quick": {cannot}}
+			if fallback {
+				queues["start"], queues["resume"] = []reply{queued(id)}, []reply{finished(id, "Succeeded", 0, "")}
+			}
+			sf := newSF(t, queues)
 			clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 			d := newDeployer(sf, clock, config.RetryTransient)
 			o := d.Run(context.Background(), Request{Mode: config.ModeQuick, JobID: "0Af000000000009AAA", QuickFallback: fallback})
 			if o.Succeeded != fallback {
 				t.Errorf("succeeded = %v", o.Succeeded)
 			}
-			if got := sf.count("project deploy start"); got != map[bool]int{false: 0, true: 1}[fallback] {
+			if got := sf.Count("project deploy start"); got != map[bool]int{false: 0, true: 1}[fallback] {
 				t.Errorf("full deploys = %d", got)
 			}
 			if !fallback && (len(o.NextSteps) == 0 || !strings.Contains(o.NextSteps[0], "quick-fallback")) {

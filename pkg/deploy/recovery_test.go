@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/sfcli"
@@ -32,7 +33,7 @@ func testRun(outcome string, tests ...string) reply {
 	if outcome == "Failed" {
 		exit = 100
 	}
-	return reply{fmt.Sprintf(`{"status":%d,"result":{"summary":{"outcome":%q,"testRunId":"7070000000001"},"tests":[%s]}}`, exit, outcome, strings.Join(items, ",")), exit}
+	return reply{JSON: fmt.Sprintf(`{"status":%d,"result":{"summary":{"outcome":%q,"testRunId":"7070000000001"},"tests":[%s]}}`, exit, outcome, strings.Join(items, ",")), Exit: exit}
 }
 
 // classifyWithTests extends fakeClassify with test and dependency failures.
@@ -48,7 +49,7 @@ func classifyWithTests(out *sfcli.Output, d *result.Deploy) Verdict {
 	return fakeClassify(out, d)
 }
 
-func newRecovery(sf *fakeSF) (*Recovery, *fakeClock) {
+func newRecovery(sf *testkit.SF) (*Recovery, *fakeClock) {
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	d := newDeployer(sf, clock, config.RetryTransient)
 	d.Classify = classifyWithTests
@@ -62,11 +63,9 @@ func TestRecoveryFlakyTest(t *testing.T) {
 	for name, details := range map[string]string{"tests only": testFailure, "tests and a component warning": withWarning} {
 		t.Run(name, func(t *testing.T) {
 			const id = "0Af000000000010AAA"
-			sf := &fakeSF{queues: map[string][]reply{
-				"start":  {queued(id), queued(id)},
+			sf := newSF(t, map[string][]reply{"start": {queued(id), queued(id)},
 				"resume": {finished(id, "Failed", 1, details), finished(id, "Succeeded", 0, "")},
-				"apex":   {testRun("Passed", "InvoiceTest.testTotals")},
-			}}
+				"apex":   {testRun("Passed", "InvoiceTest.testTotals")}})
 			rc, _ := newRecovery(sf)
 			rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 			if !rep.Succeeded || !rep.Recovered {
@@ -78,8 +77,8 @@ func TestRecoveryFlakyTest(t *testing.T) {
 			if got := rep.DeploymentAttempts(); got != 2 {
 				t.Errorf("attempts = %d, want 2 (the redeploy counts)", got)
 			}
-			if got := sf.count("apex run test --wait 10 --tests InvoiceTest.testTotals"); got != 1 {
-				t.Errorf("reruns = %d:\n%s", got, strings.Join(sf.calls, "\n"))
+			if got := sf.Count("apex run test --wait 10 --tests InvoiceTest.testTotals"); got != 1 {
+				t.Errorf("reruns = %d:\n%s", got, strings.Join(sf.Calls(), "\n"))
 			}
 		})
 	}
@@ -87,11 +86,9 @@ func TestRecoveryFlakyTest(t *testing.T) {
 
 func TestRecoveryRealTestFailureIsNotRetriedIntoSuccess(t *testing.T) {
 	const id = "0Af000000000011AAA"
-	sf := &fakeSF{queues: map[string][]reply{
-		"start":  {queued(id)},
+	sf := newSF(t, map[string][]reply{"start": {queued(id)},
 		"resume": {finished(id, "Failed", 1, testFailure)},
-		"apex":   {testRun("Failed", "InvoiceTest.testTotals")},
-	}}
+		"apex":   {testRun("Failed", "InvoiceTest.testTotals")}})
 	rc, clock := newRecovery(sf)
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryTest || len(rep.FlakyTests) != 0 {
@@ -99,8 +96,8 @@ func TestRecoveryRealTestFailureIsNotRetriedIntoSuccess(t *testing.T) {
 	}
 	// One run alone is the verdict: a test that fails again is broken, and
 	// re-running it more would only cost time.
-	if sf.count("project deploy start") != 1 || sf.count("apex run test") != 1 {
-		t.Errorf("calls:\n%s", strings.Join(sf.calls, "\n"))
+	if sf.Count("project deploy start") != 1 || sf.Count("apex run test") != 1 {
+		t.Errorf("calls:\n%s", strings.Join(sf.Calls(), "\n"))
 	}
 	if len(clock.slept) != 0 {
 		t.Errorf("slept %v after a completed rerun", clock.slept)
@@ -109,11 +106,9 @@ func TestRecoveryRealTestFailureIsNotRetriedIntoSuccess(t *testing.T) {
 
 func TestRecoveryRerunThatCannotStart(t *testing.T) {
 	const id = "0Af000000000012AAA"
-	sf := &fakeSF{queues: map[string][]reply{
-		"start":  {queued(id)},
+	sf := newSF(t, map[string][]reply{"start": {queued(id)},
 		"resume": {finished(id, "Failed", 1, testFailure)},
-		"apex":   {sfError("Error", "There are no Apex tests to run in this org.", ""), sfError("Error", "There are no Apex tests to run in this org.", "")},
-	}}
+		"apex":   {sfError("Error", "There are no Apex tests to run in this org.", ""), sfError("Error", "There are no Apex tests to run in this org.", "")}})
 	rc, clock := newRecovery(sf)
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryTest {
@@ -123,26 +118,24 @@ func TestRecoveryRerunThatCannotStart(t *testing.T) {
 		t.Errorf("notes = %q", rep.Notes)
 	}
 	// A run that cannot start is tried again, after a backoff, within bounds.
-	if sf.count("apex run test") != 2 || len(clock.slept) != 1 {
-		t.Errorf("rerun tries %d, slept %v; want 2 tries and 1 backoff", sf.count("apex run test"), clock.slept)
+	if sf.Count("apex run test") != 2 || len(clock.slept) != 1 {
+		t.Errorf("rerun tries %d, slept %v; want 2 tries and 1 backoff", sf.Count("apex run test"), clock.slept)
 	}
 }
 
 func TestRecoveryFallbackValidate(t *testing.T) {
 	const id, vid = "0Af000000000013AAA", "0Af000000000014AAA"
-	sf := &fakeSF{queues: map[string][]reply{
-		"start":    {queued(id)},
+	sf := newSF(t, map[string][]reply{"start": {queued(id)},
 		"validate": {queued(vid)},
-		"resume":   {finished(id, "Failed", 1, compileError), finished(vid, "Failed", 1, compileError)},
-	}}
+		"resume":   {finished(id, "Failed", 1, compileError), finished(vid, "Failed", 1, compileError)}})
 	rc, _ := newRecovery(sf)
 	rc.Fallback = config.FallbackValidate
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryMetadata {
 		t.Fatalf("the step must still fail: %+v", rep.Verdict)
 	}
-	if sf.count("project deploy validate") != 1 {
-		t.Errorf("calls:\n%s", strings.Join(sf.calls, "\n"))
+	if sf.Count("project deploy validate") != 1 {
+		t.Errorf("calls:\n%s", strings.Join(sf.Calls(), "\n"))
 	}
 	if last := rep.Attempts[len(rep.Attempts)-1]; last.Kind != "resume" || rep.Attempts[len(rep.Attempts)-2].Kind != "fallback-validate" {
 		t.Errorf("timeline = %+v", rep.Attempts)
@@ -151,10 +144,8 @@ func TestRecoveryFallbackValidate(t *testing.T) {
 
 func TestRecoveryPhased(t *testing.T) {
 	const id1, id2, id3 = "0Af000000000015AAA", "0Af000000000016AAA", "0Af000000000017AAA"
-	sf := &fakeSF{queues: map[string][]reply{
-		"start":  {queued(id1), queued(id2), queued(id3)},
-		"resume": {finished(id1, "Failed", 1, dependencyFailure), finished(id2, "Succeeded", 0, ""), finished(id3, "Succeeded", 0, "")},
-	}}
+	sf := newSF(t, map[string][]reply{"start": {queued(id1), queued(id2), queued(id3)},
+		"resume": {finished(id1, "Failed", 1, dependencyFailure), finished(id2, "Succeeded", 0, ""), finished(id3, "Succeeded", 0, "")}})
 	rc, _ := newRecovery(sf)
 	rc.Fallback = config.FallbackPhased
 	full := sfcli.DeploySpec{Target: sfcli.Target{Manifest: "manifest/package.xml"}, TestLevel: "RunLocalTests"}
@@ -174,7 +165,7 @@ func TestRecoveryPhased(t *testing.T) {
 		"project deploy start --async --manifest manifest/package.xml --test-level RunLocalTests",
 	}
 	var starts []string
-	for _, c := range sf.calls {
+	for _, c := range sf.Calls() {
 		if strings.HasPrefix(c, "project deploy start") {
 			starts = append(starts, c)
 		}
@@ -191,11 +182,13 @@ func TestRecoveryHealthCheckRollback(t *testing.T) {
 	const id, rb = "0Af000000000018AAA", "0Af000000000019AAA"
 	for _, withRollback := range []bool{true, false} {
 		t.Run(fmt.Sprint("rollback=", withRollback), func(t *testing.T) {
-			sf := &fakeSF{queues: map[string][]reply{
-				"start":  {queued(id), queued(rb)},
-				"resume": {finished(id, "Succeeded", 0, ""), finished(rb, "Succeeded", 0, "")},
-				"apex":   {testRun("Failed", "SmokeTest.testLogin")},
-			}}
+			queues := map[string][]reply{"start": {queued(id)}, "resume": {finished(id, "Succeeded", 0, "")},
+				"apex": {testRun("Failed", "SmokeTest.testLogin")}}
+			if withRollback {
+				queues["start"] = append(queues["start"], queued(rb))
+				queues["resume"] = append(queues["resume"], finished(rb, "Succeeded", 0, ""))
+			}
+			sf := newSF(t, queues)
 			rc, _ := newRecovery(sf)
 			rc.HealthCheckTests = []string{"SmokeTest"}
 			if withRollback {
@@ -205,7 +198,7 @@ func TestRecoveryHealthCheckRollback(t *testing.T) {
 			if rep.Succeeded || !rep.HealthCheckFailed || rep.RolledBack != withRollback {
 				t.Fatalf("succeeded %v health failed %v rolled back %v", rep.Succeeded, rep.HealthCheckFailed, rep.RolledBack)
 			}
-			if got := sf.count("project deploy start"); got != map[bool]int{true: 2, false: 1}[withRollback] {
+			if got := sf.Count("project deploy start"); got != map[bool]int{true: 2, false: 1}[withRollback] {
 				t.Errorf("deploys = %d", got)
 			}
 			if rep.Verdict.Category != result.CategoryTest || !strings.Contains(rep.Verdict.Reason, "SmokeTest.testLogin") {
