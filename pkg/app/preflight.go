@@ -42,7 +42,7 @@ func (a *action) preflight(ctx context.Context) (o outcome) {
 		o.section("Preflight", preflight.Markdown(rep))
 		// Errors stopped the run and come first; hygiene warnings rank
 		// after every finding of a deployment. The collector caps them all.
-		for _, an := range preflight.Annotations(rep, 0) {
+		for _, an := range preflight.Annotations(rep) {
 			rank := 0
 			if an.Level != actions.LevelError {
 				rank = len(result.Categories)

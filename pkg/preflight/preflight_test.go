@@ -139,7 +139,7 @@ func TestRunCases(t *testing.T) {
 
 func checkAnnotations(t *testing.T, r *Report, ws []want, prefix string) {
 	t.Helper()
-	anns := Annotations(r, 0)
+	anns := Annotations(r)
 	if len(anns) != len(ws) {
 		t.Fatalf("got %d annotations, want %d", len(anns), len(ws))
 	}
@@ -173,14 +173,14 @@ func TestAnnotationCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Annotations(r, 1)[0].String()
+	got := Annotations(r)[0].String()
 	want := "::error col=18,file=testdata/preflight/bad-entity/force-app/main/default/objects/Invoice__c/fields/Amount__c.field-meta.xml,line=4,title=Preflight%3A malformed XML::XML syntax error: invalid character entity &nbsp;"
 	if !strings.HasPrefix(got, want) {
 		t.Errorf("annotation:\n got  %s\n want %s...", got, want)
 	}
 }
 
-func TestAnnotationsErrorsFirstAndMax(t *testing.T) {
+func TestAnnotationsErrorsFirstAndAll(t *testing.T) {
 	r := &Report{Findings: []Finding{
 		{Severity: SeverityWarning, Check: CheckApexAssert, Message: "w1"},
 		{Severity: SeverityError, Check: CheckXML, Message: "e1"},
@@ -188,10 +188,10 @@ func TestAnnotationsErrorsFirstAndMax(t *testing.T) {
 		{Severity: SeverityError, Check: CheckManifest, Category: result.CategoryConfig, Message: "e2"},
 	}}
 	var got []string
-	for _, a := range Annotations(r, 3) {
+	for _, a := range Annotations(r) {
 		got = append(got, string(a.Level)+":"+a.Message)
 	}
-	if strings.Join(got, " ") != "error:e1 error:e2 warning:w1" {
+	if strings.Join(got, " ") != "error:e1 error:e2 warning:w1 warning:w2" {
 		t.Errorf("order = %v", got)
 	}
 	if len(r.Errors()) != 2 || len(r.Warnings()) != 2 {

@@ -21,15 +21,13 @@ var checkTitles = map[string]string{
 	CheckDMLLoop:     "DML in a loop",
 }
 
-// Annotations renders the findings as workflow annotations, errors first
-// then warnings, at most max of them (max <= 0 means all).
-func Annotations(r *Report, max int) []actions.Annotation {
+// Annotations renders every finding as a workflow annotation, errors
+// first then warnings. It caps nothing: the caller's collector keeps
+// within the runner's limit and counts the rest (see actions.Collector).
+func Annotations(r *Report) []actions.Annotation {
 	var out []actions.Annotation
 	for _, group := range [][]Finding{r.Errors(), r.Warnings()} {
 		for _, f := range group {
-			if max > 0 && len(out) >= max {
-				return out
-			}
 			level := actions.LevelError
 			if f.Severity == SeverityWarning {
 				level = actions.LevelWarning
