@@ -7,21 +7,32 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/ghapi"
 	"github.com/org/deploy-guard/pkg/harness"
+	"github.com/org/deploy-guard/pkg/orgsim"
 )
 
 // fakeGitHub serves the workflow-runs listing the breaker and the metrics
 // read, with the given conclusions (newest first), or fails with status.
+// Each run has one job whose log records a deploy-guard outcome for org
+// (see ghapi.OutcomeLine): failed for a failed run, succeeded otherwise, or
+// outcomes[i] when set ("blocked").
 type fakeGitHub struct {
 	conclusions []string
-	status      int
-	mu          sync.Mutex
-	paths       []string
+	outcomes    []string
+	org         string
+	// age is how long ago the newest run finished (runs are an hour apart).
+	age    time.Duration
+	status int
+	mu     sync.Mutex
+	paths  []string
 }
 
 func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -33,19 +44,53 @@ func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
 		return
 	}
-	if !strings.HasSuffix(r.URL.Path, "/actions/workflows/deploy.yml/runs") {
+	at := func(i int) string {
+		return time.Now().Add(-g.age - time.Duration(i)*time.Hour).UTC().Format(time.RFC3339)
+	}
+	parts := strings.Split(r.URL.Path, "/")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/actions/workflows/deploy.yml/runs"):
+		var runs []map[string]any
+		for i, c := range g.conclusions {
+			runs = append(runs, map[string]any{"id": 100 + i, "run_attempt": 1, "status": "completed", "conclusion": c,
+				"event": "push", "head_sha": "abc", "created_at": at(i), "updated_at": at(i),
+				"html_url": fmt.Sprintf("https://github.com/acme/crm/actions/runs/%d", 100+i)})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "workflow_runs": runs})
+	case strings.HasSuffix(r.URL.Path, "/jobs") && len(parts) > 6:
+		id, _ := strconv.Atoi(parts[6])
+		i := id - 100
+		json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "jobs": []any{map[string]any{"id": id * 10, "run_id": id,
+			"status": "completed", "conclusion": g.conclusions[i], "completed_at": at(i)}}})
+	case strings.HasPrefix(r.URL.Path, "/repos/") && strings.HasSuffix(r.URL.Path, "/logs"):
+		w.Header().Set("Location", "http://"+r.Host+"/raw-log/"+parts[6])
+		w.WriteHeader(http.StatusFound)
+	case strings.HasPrefix(r.URL.Path, "/raw-log/"):
+		id, _ := strconv.Atoi(parts[2])
+		i := id/10 - 100
+		status := "succeeded"
+		if g.conclusions[i] == "failure" {
+			status = "failed"
+		}
+		if i < len(g.outcomes) && g.outcomes[i] != "" {
+			status = g.outcomes[i]
+		}
+		fmt.Fprintf(w, "%s Run org/deploy-guard@v1\n%s %s\n", at(i), at(i), ghapi.OutcomeLine("", g.org, "deploy", status))
+	default:
 		http.NotFound(w, r)
-		return
 	}
-	var runs []map[string]any
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	for i, c := range g.conclusions {
-		at := now.Add(-time.Duration(i) * time.Hour).Format(time.RFC3339)
-		runs = append(runs, map[string]any{"id": 100 + i, "run_attempt": 1, "status": "completed", "conclusion": c,
-			"event": "push", "head_sha": "abc", "created_at": at, "updated_at": at,
-			"html_url": fmt.Sprintf("https://github.com/acme/crm/actions/runs/%d", 100+i)})
+}
+
+// orgKey starts an emulated org for the scenario and returns it with the
+// key deploy-guard gives it (access-token login to its URL).
+func orgKey(t *testing.T, sc string) (*orgsim.Server, string) {
+	t.Helper()
+	org, err := orgsim.Start(scenario(t, sc), orgsim.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "workflow_runs": runs})
+	t.Cleanup(func() { org.Close() })
+	return org, (&config.Auth{Method: config.AuthAccessToken, InstanceURL: org.URL()}).OrgKey()
 }
 
 func githubEnv(url string) []string {
@@ -54,17 +99,19 @@ func githubEnv(url string) []string {
 		"GITHUB_RUN_ID=999", "GITHUB_RUN_ATTEMPT=1", "GITHUB_WORKFLOW=Deploy", "GITHUB_EVENT_NAME=push"}
 }
 
-// Three recent failures open the breaker: nothing reaches the org.
+// Three failed deployments of this job to this org open the breaker:
+// nothing reaches the org.
 func TestCircuitBreakerBlocksAfterRepeatedFailures(t *testing.T) {
 	t.Parallel()
-	gh := &fakeGitHub{conclusions: []string{"failure", "success", "failure", "failure", "success"}}
+	org, key := orgKey(t, "success")
+	gh := &fakeGitHub{conclusions: []string{"failure", "failure", "failure", "success", "failure"}, org: key, age: 10 * time.Minute}
 	srv := httptest.NewServer(gh)
 	defer srv.Close()
-	res := run(t, harness.Config{Scenario: scenario(t, "success"), Env: githubEnv(srv.URL),
+	res := run(t, harness.Config{Org: org, Env: githubEnv(srv.URL),
 		Inputs: map[string]string{"github-token": "ghs_e2eFakeTokenForTheBreaker000000"}})
 	check(t, res, want{exit: 1, status: "blocked", deploys: 0,
 		annotations: []harness.Annotation{{Level: "error", Title: "circuit breaker"}},
-		summary:     []string{"https://github.com/acme/crm/actions/runs/100"}})
+		summary:     []string{"https://github.com/acme/crm/actions/runs/100", "3 consecutive failed deployments"}})
 	errs := 0
 	for _, a := range res.Annotations {
 		if a.Level == "error" {
@@ -77,8 +124,44 @@ func TestCircuitBreakerBlocksAfterRepeatedFailures(t *testing.T) {
 	if n := len(res.Org.Requests()); n != 0 {
 		t.Errorf("a blocked run made %d requests to the org: %v", n, res.Org.Ops())
 	}
-	if res.Outputs["change-failure-rate"] != "0.600" {
-		t.Errorf("change-failure-rate = %q, want 0.600 (3 of 5)", res.Outputs["change-failure-rate"])
+	if res.Outputs["change-failure-rate"] != "0.800" {
+		t.Errorf("change-failure-rate = %q, want 0.800 (4 of 5)", res.Outputs["change-failure-rate"])
+	}
+	if !strings.Contains(res.Stdout, ghapi.OutcomeLine("", key, "deploy", "blocked")) {
+		t.Error("the run did not record its own outcome for the next breaker")
+	}
+}
+
+// Blocked runs are no outcome: once the cool-down has passed since the last
+// failed deployment, one deployment goes through (half-open), and a check-
+// only run is not held back at all.
+func TestCircuitBreakerDoesNotLockItself(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, mode, status, summary string
+	}{
+		{"half-open after the cool-down", "deploy", "succeeded", "Half-open"},
+		{"check-only runs are not held back", "dry-run", "validated", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			org, key := orgKey(t, "success")
+			gh := &fakeGitHub{conclusions: []string{"failure", "failure", "failure", "failure", "failure", "failure"},
+				outcomes: []string{"blocked", "blocked", "blocked"}, org: key, age: 10 * time.Minute}
+			srv := httptest.NewServer(gh)
+			defer srv.Close()
+			// The last failed deployment finished 3h10m ago; the blocked runs since then do not count.
+			res := run(t, harness.Config{Org: org, Env: githubEnv(srv.URL),
+				Inputs: map[string]string{"github-token": "ghs_e2eFakeTokenForTheBreaker000000", "mode": tc.mode, "test-level": "NoTestRun"}})
+			want := want{status: tc.status, deploys: 1}
+			if tc.summary != "" {
+				want.summary = []string{tc.summary}
+			}
+			check(t, res, want)
+			if tc.mode == "dry-run" && strings.Contains(res.Summary, "Circuit breaker") {
+				t.Error("the breaker was consulted for a check-only run")
+			}
+		})
 	}
 }
 

@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/ghapi"
 	"github.com/org/deploy-guard/pkg/sfcli"
 )
 
@@ -68,6 +70,18 @@ func (g *github) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	g.bodies[key] = append(g.bodies[key], body.String())
 	<-g.mu
 	switch {
+	case strings.HasSuffix(req.URL.Path, "/jobs"):
+		// Each failed run has one job, whose log records a failed deployment
+		// of this job to this org (see ghapi.OutcomeLine).
+		id, _ := strconv.Atoi(strings.Split(req.URL.Path, "/")[6])
+		json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "jobs": []any{map[string]any{"id": id * 10, "run_id": id,
+			"status": "completed", "conclusion": "failure", "completed_at": fixedNow.Add(-time.Duration(id-99)*time.Hour + 5*time.Minute).Format(time.RFC3339)}}})
+	case strings.HasPrefix(req.URL.Path, "/repos/") && strings.HasSuffix(req.URL.Path, "/logs"):
+		w.Header().Set("Location", "http://"+req.Host+"/raw"+req.URL.Path)
+		w.WriteHeader(http.StatusFound)
+	case strings.HasPrefix(req.URL.Path, "/raw/"):
+		org := (&config.Auth{Method: config.AuthSFDXURL, AuthURL: testAuthURL}).OrgKey()
+		fmt.Fprintf(w, "2026-01-01T00:00:00.0000000Z %s\n", ghapi.OutcomeLine("", org, "deploy", "failed"))
 	case strings.HasSuffix(req.URL.Path, "/runs"):
 		var runs []map[string]any
 		for i := 0; i < g.failedRuns; i++ {

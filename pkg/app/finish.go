@@ -10,6 +10,7 @@ import (
 
 	"github.com/org/deploy-guard/pkg/actions"
 	"github.com/org/deploy-guard/pkg/events"
+	"github.com/org/deploy-guard/pkg/ghapi"
 	"github.com/org/deploy-guard/pkg/result"
 )
 
@@ -47,6 +48,10 @@ func (a *action) finish() int {
 	}
 	a.flushAnnotations()
 	a.log.Infof("deploy-guard: status=%s failure-category=%s attempts=%d %s", r.Status, r.Category, r.DeploymentAttempts(), r.Message)
+	if a.cfg != nil {
+		// Read back from this job's log by the circuit breaker of later runs.
+		a.log.Infof("%s", ghapi.OutcomeLine(a.deps.Getenv("GITHUB_JOB"), a.cfg.Auth.OrgKey(), string(a.cfg.Mode), string(r.Status)))
+	}
 	for i := len(a.cleanups) - 1; i >= 0; i-- {
 		a.cleanups[i]()
 	}

@@ -36,11 +36,17 @@ func (a *action) github() *ghapi.Client {
 	return a.gh
 }
 
-// checkBreaker ends the run when this workflow failed too often recently.
-// It fails open: trouble with the GitHub API warns once and proceeds.
+// checkBreaker stops the run when this job's recent deployments to this
+// org failed too often (see ghapi.Breaker). It fails open: trouble with the
+// GitHub API warns once and proceeds. Check-only runs deploy nothing, so it
+// leaves them alone unless circuit-breaker-threshold is set.
 func (a *action) checkBreaker(ctx context.Context) (o outcome) {
 	cfg := a.cfg
 	if cfg.BreakerThreshold == 0 || cfg.BreakerWindow == 0 {
+		return o
+	}
+	if cfg.Mode.CheckOnly() && !cfg.BreakerAsked {
+		a.step("breaker", "skipped", "check-only mode", a.deps.Now())
 		return o
 	}
 	start := a.deps.Now()
@@ -50,7 +56,8 @@ func (a *action) checkBreaker(ctx context.Context) (o outcome) {
 		a.step("breaker", "skipped", "no github-token", start)
 		return o
 	}
-	res := gh.CheckBreaker(ctx, ghapi.Breaker{Threshold: cfg.BreakerThreshold, Window: cfg.BreakerWindow, Override: cfg.BreakerOverride})
+	res := gh.CheckBreaker(ctx, ghapi.Breaker{Threshold: cfg.BreakerThreshold, Window: cfg.BreakerWindow, Override: cfg.BreakerOverride,
+		Cooldown: cfg.BreakerCooldown, Job: a.deps.Getenv("GITHUB_JOB"), Org: cfg.Auth.OrgKey(), Now: a.deps.Now})
 	o.section("Circuit breaker", ghapi.BreakerMarkdown(res))
 	if res.Warning != "" {
 		o.annotate(rankSelf, actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard circuit breaker not consulted", Message: res.Warning})
@@ -61,6 +68,8 @@ func (a *action) checkBreaker(ctx context.Context) (o outcome) {
 		outcome = "not consulted"
 	case res.Open:
 		outcome = "open"
+	case res.HalfOpen:
+		outcome = "half-open"
 	}
 	a.step("breaker", outcome, res.Reason, start)
 	if !res.Open {
@@ -70,7 +79,7 @@ func (a *action) checkBreaker(ctx context.Context) (o outcome) {
 	o.end = &ending{code: ExitFailed, status: result.StatusBlocked, category: result.CategoryNone, explained: true,
 		message: fmt.Sprintf("Circuit breaker open: %s. Nothing was deployed; fix the cause, then re-run this job (a re-run attempt proceeds) or set circuit-breaker-override: true.", res.Reason),
 		diagnosis: &result.Diagnosis{Category: result.CategoryNone,
-			Explanation: "Recent runs of this workflow on this branch failed too often; deploying again would likely fail the same way.",
+			Explanation: "This job's recent deployments to this org failed too often; deploying again would likely fail the same way.",
 			Fix:         "Look at the failed runs listed in the summary, fix the cause, then re-run the job or set circuit-breaker-override: true."}}
 	return o
 }
@@ -180,7 +189,7 @@ func (a *action) notify(ctx context.Context) {
 			o := a.reportOptions()
 			o.MaxBytes = prCommentBytes
 			body := report.Summary(r, o)
-			if url, err := gh.UpsertPRComment(ctx, a.red.String(body)); err != nil {
+			if url, err := gh.UpsertPRComment(ctx, ghapi.PRCommentMarker(a.deps.Getenv("GITHUB_JOB"), cfg.Auth.OrgKey()), a.red.String(body)); err != nil {
 				a.step("notify.pr-comment", "failed", err.Error(), start)
 				a.warn("deploy-guard could not comment on the pull request", a.red.String(err.Error()))
 			} else {

@@ -6,6 +6,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -140,6 +142,12 @@ type Config struct {
 	BreakerThreshold int
 	BreakerWindow    int
 	BreakerOverride  bool
+	// BreakerCooldown is how long after the last failed deployment the open
+	// breaker lets one deployment through (0: never).
+	BreakerCooldown time.Duration
+	// BreakerAsked is true when circuit-breaker-threshold was set: the
+	// breaker then runs in check-only modes too (it is off there otherwise).
+	BreakerAsked     bool
 	PostMortem       bool
 	PostMortemLabels []string
 	SlackWebhookURL  string
@@ -164,6 +172,30 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	return out
+}
+
+// OrgKey names the org the run deploys to, for the circuit breaker to tell
+// orgs apart, without printing who or where: a hash of the instance host
+// (auth-url, access-token), the username (jwt-key) or the alias
+// (target-org). It is known before logging in.
+func (a Auth) OrgKey() string {
+	id := ""
+	switch a.Method {
+	case AuthSFDXURL:
+		if at := strings.LastIndex(a.AuthURL, "@"); at >= 0 {
+			id = "host:" + strings.ToLower(strings.TrimRight(a.AuthURL[at+1:], "/"))
+		}
+	case AuthAccessToken:
+		if u, err := url.Parse(a.InstanceURL); err == nil {
+			id = "host:" + strings.ToLower(u.Host)
+		}
+	case AuthJWT:
+		id = "user:" + strings.ToLower(a.Username)
+	case AuthTargetOrg:
+		id = "alias:" + a.TargetOrg
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:6])
 }
 
 // AuthURLParts returns the client secret and refresh token of an SFDX auth
@@ -367,6 +399,8 @@ func Parse(getenv Getenv) (*Config, error) {
 		BreakerThreshold:  p.integer(InputBreakerThreshold, 0, 100),
 		BreakerWindow:     p.integer(InputBreakerWindow, 0, 100),
 		BreakerOverride:   p.boolean(InputBreakerOverride),
+		BreakerCooldown:   p.minutes(InputBreakerCooldown, 0, 30*24*time.Hour),
+		BreakerAsked:      strings.TrimSpace(getenv(EnvName(InputBreakerThreshold))) != "",
 		PostMortem:        p.boolean(InputPostMortem),
 		PostMortemLabels:  p.list(InputPostMortemLabels),
 		SlackWebhookURL:   p.str(InputSlackWebhookURL),

@@ -51,6 +51,7 @@ const (
 	InputBreakerThreshold = "circuit-breaker-threshold"
 	InputBreakerWindow    = "circuit-breaker-window"
 	InputBreakerOverride  = "circuit-breaker-override"
+	InputBreakerCooldown  = "circuit-breaker-cooldown"
 	InputPostMortem       = "post-mortem"
 	InputPostMortemLabels = "post-mortem-labels"
 	InputSlackWebhookURL  = "slack-webhook-url"
@@ -86,6 +87,7 @@ var Defaults = map[string]string{
 	InputBreakerThreshold:  "3",
 	InputBreakerWindow:     "5",
 	InputBreakerOverride:   "false",
+	InputBreakerCooldown:   "60",
 	InputPostMortem:        "false",
 	InputPostMortemLabels:  "post-mortem,deployment-failure",
 	InputSlackOnRecovery:   "false",

@@ -10,12 +10,28 @@ import (
 )
 
 // Breaker is the circuit-breaker configuration.
+//
+// It counts the deployment outcomes of this job (GITHUB_JOB) to this org
+// only, as recorded by deploy-guard itself: every run prints one
+// OutcomeLine in its job's log, and the breaker reads the logs of the
+// recent runs' jobs (the jobs and logs endpoints need `actions: read`).
+// Blocked, cancelled, skipped and check-only runs record no deployment
+// outcome and never count, so the breaker cannot keep itself open.
 type Breaker struct {
-	// Threshold is how many failed runs in the window open the breaker;
-	// Window how many recent runs are looked at. Either at 0 disables it.
+	// Threshold is how many consecutive failed deployments (the newest
+	// first, within the last Window deployments) open the breaker. Either
+	// at 0 disables it.
 	Threshold, Window int
 	// Override lets a person deploy although the breaker is open.
 	Override bool
+	// Cooldown is how long after the newest failed deployment one
+	// deployment is let through (half-open): its success closes the
+	// breaker, its failure starts another cool-down. 0 keeps it open.
+	Cooldown time.Duration
+	// Job (GITHUB_JOB) and Org (config.Auth.OrgKey) say whose outcomes count.
+	Job, Org string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
 }
 
 // BreakerResult is what the breaker found.
@@ -25,16 +41,19 @@ type BreakerResult struct {
 	Consulted bool
 	// Open means the deployment must stop (status=blocked).
 	Open bool
+	// HalfOpen means the breaker was open but its cool-down has passed:
+	// this deployment is let through as the trial.
+	HalfOpen bool
 	// Disabled is true when Threshold or Window is 0.
 	Disabled bool
 	// Overridden is true when Override or a re-run attempt let the run pass.
 	Overridden bool
-	// Threshold and the number of runs asked for, for reports.
+	// Threshold and the number of deployments asked for, for reports.
 	Threshold, Size int
-	// Failures are the failed runs in Window, newest first.
+	// Outcomes are the counted deployments (newest first); Failures the
+	// runs of the consecutive failed ones.
+	Outcomes []Outcome
 	Failures []Run
-	// Window is the runs looked at, newest first.
-	Window []Run
 	// Reason says why the breaker is open or closed, or why it was not
 	// consulted.
 	Reason string
@@ -43,9 +62,13 @@ type BreakerResult struct {
 	Warning string
 }
 
-// CheckBreaker reads the recent history and decides whether to block. It
-// never returns an error: any API fault fails open with a Warning that names
-// the fix.
+// runsPerOutcome bounds how many runs the breaker reads per deployment it
+// wants to count (runs of other jobs, orgs or modes record none).
+const runsPerOutcome = 3
+
+// CheckBreaker reads the recent deployment outcomes and decides whether to
+// block. It never returns an error: any API fault fails open with a Warning
+// that names the fix.
 func (c *Client) CheckBreaker(ctx context.Context, b Breaker) BreakerResult {
 	res := BreakerResult{Threshold: b.Threshold, Size: b.Window}
 	if b.Threshold <= 0 || b.Window <= 0 {
@@ -53,25 +76,45 @@ func (c *Client) CheckBreaker(ctx context.Context, b Breaker) BreakerResult {
 		res.Reason = "circuit breaker disabled (circuit-breaker-threshold or circuit-breaker-window is 0)"
 		return res
 	}
-	runs, err := c.RecentRuns(ctx, b.Window)
-	if err != nil {
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	failOpen := func(err error) BreakerResult {
 		fix := Fix(err, "actions: read")
 		res.Reason = "circuit breaker not consulted: " + fix
 		res.Warning = c.warnOnce("circuit breaker not consulted: " + fix + " — proceeding")
 		return res
 	}
-	res.Consulted = true
-	res.Window = runs
+	runs, err := c.RecentRuns(ctx, min(b.Window*runsPerOutcome, 100))
+	if err != nil {
+		return failOpen(err)
+	}
 	for _, r := range runs {
-		if r.Failed() {
-			res.Failures = append(res.Failures, r)
+		if len(res.Outcomes) >= b.Window {
+			break
+		}
+		o, ok, err := c.outcomeOf(ctx, r, b.Job, b.Org)
+		if err != nil {
+			return failOpen(err)
+		}
+		if ok && o.Deployed() {
+			res.Outcomes = append(res.Outcomes, o)
 		}
 	}
-	count := fmt.Sprintf("%d of the last %d runs failed", len(res.Failures), len(runs))
-	if len(runs) == 0 {
-		count = "no completed runs of this workflow on this branch yet"
+	res.Consulted = true
+	for _, o := range res.Outcomes {
+		if !o.Failed() {
+			break
+		}
+		res.Failures = append(res.Failures, o.Run)
 	}
-	open := len(res.Failures) >= b.Threshold
+	streak := len(res.Failures)
+	count := fmt.Sprintf("%d consecutive failed deployments of this job to this org", streak)
+	if len(res.Outcomes) == 0 {
+		count = "no recorded deployments of this job to this org yet"
+	}
+	open := streak >= b.Threshold
 	switch {
 	case open && b.Override:
 		res.Overridden = true
@@ -79,19 +122,37 @@ func (c *Client) CheckBreaker(ctx context.Context, b Breaker) BreakerResult {
 	case open && c.env.RunAttempt > 1:
 		res.Overridden = true
 		res.Reason = fmt.Sprintf("override: re-run attempt %d (%s)", c.env.RunAttempt, count)
+	case open && b.Cooldown > 0 && now().Sub(res.Outcomes[0].Finished) >= b.Cooldown:
+		res.HalfOpen = true
+		res.Reason = fmt.Sprintf("half-open: %s, but the cool-down of %s has passed since the last one, so this deployment is let through; a success closes the breaker, a failure re-opens it", count, shortDuration(b.Cooldown))
 	case open:
 		res.Open = true
 		res.Reason = fmt.Sprintf("%s (threshold %d)", count, b.Threshold)
+		if b.Cooldown > 0 {
+			res.Reason += fmt.Sprintf("; one deployment is let through from %s UTC, %s after the last failure", res.Outcomes[0].Finished.Add(b.Cooldown).UTC().Format(time.DateTime), shortDuration(b.Cooldown))
+		}
 	default:
 		res.Reason = fmt.Sprintf("%s (threshold %d)", count, b.Threshold)
 	}
 	return res
 }
 
+// shortDuration writes 1h rather than 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // Annotation is the one-line message for the error annotation of an open
 // breaker.
 func (r BreakerResult) Annotation() string {
-	return "Circuit breaker open: " + r.Reason + ". Deployment blocked; re-run the job or set circuit-breaker-override: true to deploy deliberately."
+	return "Circuit breaker open: " + r.Reason + ". Deployment blocked; wait for the cool-down, re-run the job, or set circuit-breaker-override: true to deploy deliberately."
 }
 
 // BreakerMarkdown renders the body of the breaker's step-summary section;
@@ -110,11 +171,13 @@ func BreakerMarkdown(r BreakerResult) string {
 		b.WriteString("To deploy deliberately, re-run the job (a re-run attempt is allowed through) or set `circuit-breaker-override: true`.\n")
 	case r.Overridden:
 		fmt.Fprintf(&b, "⚠️ **Overridden**: %s.\n", safetext.Inline(r.Reason))
+	case r.HalfOpen:
+		fmt.Fprintf(&b, "🟡 **Half-open**: %s.\n", safetext.Inline(strings.TrimPrefix(r.Reason, "half-open: ")))
 	default:
 		fmt.Fprintf(&b, "✅ **Closed**: %s.\n", safetext.Inline(r.Reason))
 	}
 	if len(r.Failures) > 0 {
-		b.WriteString("\nFailed runs:\n\n")
+		b.WriteString("\nFailed deployments:\n\n")
 		for _, f := range r.Failures {
 			b.WriteString("- " + runLink(f) + "\n")
 		}

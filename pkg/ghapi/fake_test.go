@@ -26,6 +26,8 @@ type fakeGitHub struct {
 
 	mu       sync.Mutex
 	runs     []map[string]any // newest first
+	logs     map[int64]string // job id → its log; a run's job id is 10×its id
+	gone     map[int64]bool   // jobs whose log expired (410)
 	issues   []map[string]any
 	comments map[int][]map[string]any // issue number → comments
 	nextID   int64
@@ -37,9 +39,13 @@ type fakeGitHub struct {
 }
 
 func newFake(t *testing.T) (*fakeGitHub, *httptest.Server) {
-	f := &fakeGitHub{t: t, token: "ghs_faketoken1234567890", comments: map[int][]map[string]any{}, nextID: 1000}
+	f := &fakeGitHub{t: t, token: "ghs_faketoken1234567890", comments: map[int][]map[string]any{}, nextID: 1000,
+		logs: map[int64]string{}, gone: map[int64]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/actions/workflows/{file}/runs", f.listRuns)
+	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/actions/runs/{id}/jobs", f.listJobs)
+	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/actions/jobs/{id}/logs", f.jobLogs)
+	mux.HandleFunc("GET /blob/logs/{id}", f.rawLog)
 	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/issues", f.listIssues)
 	mux.HandleFunc("POST /api/v3/repos/{o}/{r}/issues", f.createIssue)
 	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/issues/{n}/comments", f.listComments)
@@ -94,6 +100,63 @@ func (f *fakeGitHub) addRun(id int64, attempt int, conclusion string) {
 		"created_at": created.Format(time.RFC3339), "updated_at": created.Add(10 * time.Minute).Format(time.RFC3339),
 		"display_title": fmt.Sprintf("commit %d", id),
 	})
+}
+
+// addDeploy adds a run whose job log records a deploy-guard outcome: the
+// run of job "deploy" to org "org1" in mode deploy unless kv says otherwise
+// ("job=x", "org=y", "mode=validate").
+func (f *fakeGitHub) addDeploy(id int64, status string, kv ...string) {
+	conclusion := "failure"
+	if status == "succeeded" || status == "recovered" || status == "validated" || status == "skipped" {
+		conclusion = "success"
+	}
+	f.addRun(id, 1, conclusion)
+	fields := map[string]string{"job": "deploy", "org": "org1", "mode": "deploy"}
+	for _, s := range kv {
+		k, v, _ := strings.Cut(s, "=")
+		fields[k] = v
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.logs[id*10] = "2026-05-01T12:00:00.0000000Z ##[group]Run org/deploy-guard@v1\n" +
+		"2026-05-01T12:00:01.0000000Z   quoted by sf: " + OutcomeLine("deploy", "org1", "deploy", "succeeded") + "\n" +
+		"2026-05-01T12:09:00.0000000Z " + OutcomeLine(fields["job"], fields["org"], fields["mode"], status) + "\n" +
+		"2026-05-01T12:09:01.0000000Z Post job cleanup.\n"
+}
+
+func (f *fakeGitHub) listJobs(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, run := range f.runs {
+		if run["id"] == id {
+			job := map[string]any{"id": id * 10, "run_id": id, "name": "deploy", "status": "completed",
+				"conclusion": run["conclusion"], "completed_at": run["updated_at"]}
+			writeJSON(w, 200, map[string]any{"total_count": 1, "jobs": []any{job}})
+			return
+		}
+	}
+	writeJSON(w, 404, map[string]any{"message": "Not Found"})
+}
+
+func (f *fakeGitHub) jobLogs(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	f.mu.Lock()
+	gone := f.gone[id]
+	f.mu.Unlock()
+	if gone {
+		writeJSON(w, 410, map[string]any{"message": "Gone"})
+		return
+	}
+	w.Header().Set("Location", "http://"+r.Host+"/blob/logs/"+r.PathValue("id"))
+	w.WriteHeader(http.StatusFound)
+}
+
+func (f *fakeGitHub) rawLog(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fmt.Fprint(w, f.logs[id])
 }
 
 func (f *fakeGitHub) count(prefix string) int {

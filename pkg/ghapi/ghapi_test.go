@@ -18,67 +18,78 @@ import (
 
 func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
 
+// deploy is one past run for the breaker tests: its status as its log
+// recorded it ("" for a run whose log records none), and kv overrides
+// (job=, org=, mode=).
+type deploy struct {
+	status string
+	kv     []string
+}
+
+func deploys(statuses ...string) []deploy {
+	var ds []deploy
+	for _, s := range statuses {
+		ds = append(ds, deploy{status: s})
+	}
+	return ds
+}
+
 func TestBreaker(t *testing.T) {
-	type run struct {
-		id         int64
-		conclusion string
-	}
-	mk := func(cs ...string) []run {
-		var rs []run
-		for i, c := range cs {
-			rs = append(rs, run{int64(100 - i), c})
-		}
-		return rs
-	}
+	// The newest run finished at 12:10 on May 1st (see addRun).
+	lastFailure := time.Date(2026, 5, 1, 12, 10, 0, 0, time.UTC)
+	b := Breaker{Threshold: 3, Window: 5, Job: "deploy", Org: "org1", Cooldown: time.Hour, Now: func() time.Time { return lastFailure.Add(30 * time.Minute) }}
+	with := func(f func(*Breaker)) Breaker { c := b; f(&c); return c }
 	tests := []struct {
-		name         string
-		runs         []run
-		breaker      Breaker
-		attempt      int
-		consulted    bool
-		open         bool
-		overridden   bool
-		failures     int
-		window       int
-		reasonPrefix string
+		name                             string
+		runs                             []deploy
+		breaker                          Breaker
+		attempt                          int
+		consulted, open, half, overriden bool
+		failures, outcomes               int
+		reasonPrefix                     string
 	}{
-		{"2 of 5 failed, threshold 3: closed", mk("failure", "success", "failure", "success", "success"), Breaker{3, 5, false}, 1, true, false, false, 2, 5, "2 of the last 5 runs failed"},
-		{"3 of 5 failed, threshold 3: open", mk("failure", "success", "failure", "timed_out", "success"), Breaker{3, 5, false}, 1, true, true, false, 3, 5, "3 of the last 5 runs failed"},
-		{"startup_failure counts", mk("startup_failure", "failure", "failure"), Breaker{3, 5, false}, 1, true, true, false, 3, 3, "3 of the last 3 runs failed"},
-		{"window respected: old failures ignored", mk("success", "success", "failure", "failure", "failure", "failure"), Breaker{3, 3, false}, 1, true, false, false, 1, 3, "1 of the last 3 runs failed"},
-		{"cancelled and skipped excluded", mk("cancelled", "failure", "skipped", "failure", "success", "failure"), Breaker{3, 3, false}, 1, true, false, false, 2, 3, "2 of the last 3 runs failed"},
-		{"current run excluded", []run{{9999, "failure"}, {98, "failure"}, {97, "failure"}, {96, "success"}}, Breaker{3, 3, false}, 1, true, false, false, 2, 3, "2 of the last 3"},
-		{"no history", nil, Breaker{3, 5, false}, 1, true, false, false, 0, 0, "no completed runs"},
-		{"override input", mk("failure", "failure", "failure"), Breaker{3, 5, true}, 1, true, false, true, 3, 3, "override"},
-		{"re-run attempt", mk("failure", "failure", "failure"), Breaker{3, 5, false}, 2, true, false, true, 3, 3, "override: re-run attempt 2"},
-		{"threshold 0 disables", mk("failure", "failure", "failure"), Breaker{0, 5, false}, 1, false, false, false, 0, 0, "circuit breaker disabled"},
-		{"window 0 disables", mk("failure", "failure", "failure"), Breaker{3, 0, false}, 1, false, false, false, 0, 0, "circuit breaker disabled"},
+		{"3 consecutive failures: open", deploys("failed", "failed", "failed", "succeeded"), b, 1, true, true, false, false, 3, 4, "3 consecutive failed deployments"},
+		{"a success closes: failures before it do not count", deploys("failed", "failed", "succeeded", "failed", "failed"), b, 1, true, false, false, false, 2, 5, "2 consecutive"},
+		// Blocked runs are not outcomes, so they neither count as failures nor
+		// restart the cool-down: once it passes, one deployment goes through.
+		{"blocked runs are not outcomes: the breaker cannot lock itself", deploys("blocked", "blocked", "failed", "blocked", "failed", "failed"), b, 1, true, false, true, false, 3, 3, "half-open"},
+		{"other jobs, orgs, check-only and cancelled runs do not count", []deploy{{"failed", []string{"org=org2"}}, {"failed", []string{"job=smoke"}},
+			{"failed", []string{"mode=validate"}}, {"canceled", nil}, {"skipped", nil}, {"failed", nil}, {"succeeded", nil}}, b, 1, true, false, false, false, 1, 2, "1 consecutive"},
+		{"runs without a recorded outcome are ignored", deploys("", "", "", "failed"), b, 1, true, false, false, false, 1, 1, "1 consecutive"},
+		{"window bounds the deployments looked at", deploys("failed", "failed", "failed", "failed"), with(func(c *Breaker) { c.Threshold, c.Window = 3, 2 }), 1, true, false, false, false, 2, 2, "2 consecutive"},
+		{"cool-down passed: half-open lets one through", deploys("failed", "failed", "failed"), with(func(c *Breaker) { c.Now = func() time.Time { return lastFailure.Add(61 * time.Minute) } }), 1, true, false, true, false, 3, 3, "half-open"},
+		{"no cool-down: stays open", deploys("failed", "failed", "failed"), with(func(c *Breaker) { c.Cooldown, c.Now = 0, func() time.Time { return lastFailure.Add(48 * time.Hour) } }), 1, true, true, false, false, 3, 3, "3 consecutive"},
+		{"no history", nil, b, 1, true, false, false, false, 0, 0, "no recorded deployments"},
+		{"override input", deploys("failed", "failed", "failed"), with(func(c *Breaker) { c.Override = true }), 1, true, false, false, true, 3, 3, "override"},
+		{"re-run attempt", deploys("failed", "failed", "failed"), b, 2, true, false, false, true, 3, 3, "override: re-run attempt 2"},
+		{"threshold 0 disables", deploys("failed", "failed", "failed"), with(func(c *Breaker) { c.Threshold = 0 }), 1, false, false, false, false, 0, 0, "circuit breaker disabled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			for _, r := range tt.runs {
-				f.addRun(r.id, 1, r.conclusion)
+			for i, d := range tt.runs {
+				id := int64(100 - i)
+				if d.status == "" {
+					f.addRun(id, 1, "failure")
+					continue
+				}
+				f.addDeploy(id, d.status, d.kv...)
 			}
 			c := f.client(srv)
 			c.env.RunAttempt = tt.attempt
 			got := c.CheckBreaker(context.Background(), tt.breaker)
-			if got.Consulted != tt.consulted || got.Open != tt.open || got.Overridden != tt.overridden {
-				t.Fatalf("consulted/open/overridden = %v/%v/%v, want %v/%v/%v (%s)", got.Consulted, got.Open, got.Overridden, tt.consulted, tt.open, tt.overridden, got.Reason)
+			if got.Consulted != tt.consulted || got.Open != tt.open || got.HalfOpen != tt.half || got.Overridden != tt.overriden {
+				t.Fatalf("consulted/open/half-open/overridden = %v/%v/%v/%v, want %v/%v/%v/%v (%s)", got.Consulted, got.Open, got.HalfOpen, got.Overridden,
+					tt.consulted, tt.open, tt.half, tt.overriden, got.Reason)
 			}
-			if len(got.Failures) != tt.failures || len(got.Window) != tt.window {
-				t.Errorf("failures/window = %d/%d, want %d/%d", len(got.Failures), len(got.Window), tt.failures, tt.window)
+			if len(got.Failures) != tt.failures || len(got.Outcomes) != tt.outcomes {
+				t.Errorf("failures/outcomes = %d/%d, want %d/%d", len(got.Failures), len(got.Outcomes), tt.failures, tt.outcomes)
 			}
 			if !strings.HasPrefix(got.Reason, tt.reasonPrefix) {
 				t.Errorf("reason = %q, want prefix %q", got.Reason, tt.reasonPrefix)
 			}
 			if got.Warning != "" {
 				t.Errorf("unexpected warning %q", got.Warning)
-			}
-			for _, w := range got.Window {
-				if w.ID == 9999 {
-					t.Error("current run in window")
-				}
 			}
 			if f.authBad != 0 {
 				t.Errorf("%d requests without the Authorization header", f.authBad)
@@ -90,37 +101,83 @@ func TestBreaker(t *testing.T) {
 			if tt.open && (!strings.Contains(md, "Open") || !strings.Contains(md, "https://github.example/acme/app/actions/runs/")) {
 				t.Errorf("markdown lacks links:\n%s", md)
 			}
+			if tt.half && !strings.Contains(md, "Half-open") {
+				t.Errorf("markdown does not say half-open:\n%s", md)
+			}
 		})
+	}
+}
+
+// The outcome line is read only where deploy-guard prints it (right after
+// the runner's timestamp), and the last one wins.
+func TestOutcomeLine(t *testing.T) {
+	line := OutcomeLine("deploy", "ab12", "deploy", "failed")
+	if line != "deploy-guard outcome: job=deploy org=ab12 mode=deploy status=failed" {
+		t.Errorf("OutcomeLine = %q", line)
+	}
+	for _, tc := range []struct {
+		line string
+		ok   bool
+	}{
+		{"2026-05-01T12:09:00.0000000Z " + line, true},
+		{line, true},
+		{"2026-05-01T12:09:00.0000000Z   Problem: " + line, false},
+		{"2026-05-01T12:09:00.0000000Z deploy-guard outcome: mode=deploy", false},
+	} {
+		if _, ok := parseOutcome(tc.line); ok != tc.ok {
+			t.Errorf("parseOutcome(%q) ok = %v, want %v", tc.line, ok, tc.ok)
+		}
+	}
+	if got := OutcomeLine("", "x y", "deploy", "failed"); got != "deploy-guard outcome: job=- org=x_y mode=deploy status=failed" {
+		t.Errorf("empty and spaced fields: %q", got)
+	}
+}
+
+func TestBreakerSkipsExpiredLogs(t *testing.T) {
+	f, srv := newFake(t)
+	f.addDeploy(100, "failed")
+	f.addDeploy(99, "failed")
+	f.addDeploy(98, "failed")
+	f.gone[1000] = true
+	c := f.client(srv)
+	got := c.CheckBreaker(context.Background(), Breaker{Threshold: 3, Window: 5, Job: "deploy", Org: "org1"})
+	if !got.Consulted || got.Open || len(got.Outcomes) != 2 {
+		t.Fatalf("consulted=%v open=%v outcomes=%d; an expired log is no outcome, not a fault", got.Consulted, got.Open, len(got.Outcomes))
 	}
 }
 
 func TestBreakerPagination(t *testing.T) {
 	f, srv := newFake(t)
-	// Window 5 → per_page 10; the first 12 runs are cancelled, so the
-	// breaker must follow the Link header to pages 2 and 3.
+	// Window 2 → 6 runs wanted → per_page 12; the first 12 runs are
+	// cancelled, so the breaker must follow the Link header to page 2.
 	for i := 0; i < 12; i++ {
 		f.addRun(int64(200-i), 1, "cancelled")
 	}
 	for i := 0; i < 8; i++ {
-		f.addRun(int64(100-i), 1, "failure")
+		f.addDeploy(int64(100-i), "failed")
 	}
 	c := f.client(srv)
-	got := c.CheckBreaker(context.Background(), Breaker{Threshold: 5, Window: 5})
-	if !got.Open || len(got.Window) != 5 {
-		t.Fatalf("open=%v window=%d reason=%q", got.Open, len(got.Window), got.Reason)
+	got := c.CheckBreaker(context.Background(), Breaker{Threshold: 2, Window: 2, Job: "deploy", Org: "org1"})
+	if !got.Open || len(got.Outcomes) != 2 {
+		t.Fatalf("open=%v outcomes=%d reason=%q", got.Open, len(got.Outcomes), got.Reason)
 	}
 	if n := f.count("GET /api/v3/repos/acme/app/actions/workflows/deploy.yml/runs"); n != 2 {
 		t.Errorf("%d pages read, want 2 (stop once enough runs)", n)
 	}
-	if !strings.Contains(f.requests[0], "per_page=10") || !strings.Contains(f.requests[0], "exclude_pull_requests=true") {
+	if !strings.Contains(f.requests[0], "per_page=12") || !strings.Contains(f.requests[0], "exclude_pull_requests=true") {
 		t.Errorf("first request %q", f.requests[0])
 	}
+	// Only the logs needed were read: two outcomes fill the window.
+	if n := f.count("GET /blob/logs/"); n != 2 {
+		t.Errorf("%d logs read, want 2", n)
+	}
 	// The history is cached: metrics over a smaller window make no call.
+	before := len(f.requests)
 	if _, w, ok := c.HistoryMetrics(context.Background(), 5); !ok || w != "" {
 		t.Errorf("metrics ok=%v warning=%q", ok, w)
 	}
-	if n := len(f.requests); n != 2 {
-		t.Errorf("%d requests after metrics, want 2", n)
+	if n := len(f.requests); n != before {
+		t.Errorf("%d requests after metrics, want none", n-before)
 	}
 }
 
@@ -158,11 +215,11 @@ func TestBreakerFailsOpen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, srv := newFake(t)
-			f.addRun(1, 1, "failure")
+			f.addDeploy(1, "failed")
 			f.fault = tt.fault
 			c := f.client(srv)
 			c.Timeout = 100 * time.Millisecond
-			got := c.CheckBreaker(context.Background(), Breaker{Threshold: 1, Window: 5})
+			got := c.CheckBreaker(context.Background(), Breaker{Threshold: 1, Window: 5, Job: "deploy", Org: "org1"})
 			if got.Consulted || got.Open {
 				t.Fatalf("consulted=%v open=%v, want fail open", got.Consulted, got.Open)
 			}
@@ -190,7 +247,7 @@ func TestBreakerFailsOpen(t *testing.T) {
 
 func TestBreakerRetriesServerErrorOnce(t *testing.T) {
 	f, srv := newFake(t)
-	f.addRun(1, 1, "failure")
+	f.addDeploy(1, "failed")
 	calls := 0
 	f.fault = func(w http.ResponseWriter, r *http.Request) {
 		calls++
@@ -203,7 +260,7 @@ func TestBreakerRetriesServerErrorOnce(t *testing.T) {
 	c := f.client(srv)
 	var slept []time.Duration
 	c.Sleep = func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return nil }
-	got := c.CheckBreaker(context.Background(), Breaker{Threshold: 1, Window: 5})
+	got := c.CheckBreaker(context.Background(), Breaker{Threshold: 1, Window: 5, Job: "deploy", Org: "org1"})
 	if !got.Consulted || !got.Open || len(slept) != 1 {
 		t.Fatalf("consulted=%v open=%v slept=%v reason=%q", got.Consulted, got.Open, slept, got.Reason)
 	}
@@ -391,11 +448,12 @@ func TestPRCommentCreatedThenUpdated(t *testing.T) {
 	c := New(f.token, env, srv.Client())
 	c.Redactor = redact.New(fakeWebhook)
 	f.comments[5] = []map[string]any{{"id": int64(1), "body": "LGTM", "html_url": "u1"}}
-	url1, err := c.UpsertPRComment(context.Background(), "deploy failed "+fakeWebhook+" "+f.token)
+	marker := PRCommentMarker("deploy", "org1")
+	url1, err := c.UpsertPRComment(context.Background(), marker, "deploy failed "+fakeWebhook+" "+f.token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	url2, err := c.UpsertPRComment(context.Background(), "deploy recovered")
+	url2, err := c.UpsertPRComment(context.Background(), marker, "deploy recovered")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +461,7 @@ func TestPRCommentCreatedThenUpdated(t *testing.T) {
 		t.Fatalf("urls %q %q, %d comments", url1, url2, len(f.comments[5]))
 	}
 	body := f.comments[5][1]["body"].(string)
-	if !strings.Contains(body, "deploy recovered") || !strings.Contains(body, PRCommentMarker) {
+	if !strings.Contains(body, "deploy recovered") || !strings.Contains(body, marker) {
 		t.Errorf("body = %q", body)
 	}
 	if f.count("PATCH ") != 1 || f.count("POST ") != 1 {
@@ -412,7 +470,7 @@ func TestPRCommentCreatedThenUpdated(t *testing.T) {
 	assertNoSecrets(t, f, fakeWebhook, f.token)
 
 	c2 := New(f.token, f.env(srv), srv.Client())
-	if _, err := c2.UpsertPRComment(context.Background(), "x"); !errors.Is(err, ErrNoPullRequest) {
+	if _, err := c2.UpsertPRComment(context.Background(), marker, "x"); !errors.Is(err, ErrNoPullRequest) {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -443,18 +501,19 @@ func TestPRCommentEditsOnlyItsOwn(t *testing.T) {
 			f.login = login
 			env := f.env(srv)
 			env.PRNumber = 5
-			forged := "Looks good " + PRCommentMarker
+			marker := PRCommentMarker("deploy", "org1")
+			forged := "Looks good " + marker
 			f.comments[5] = []map[string]any{
 				{"id": int64(1), "body": forged, "html_url": "u1", "user": map[string]any{"login": "mallory"}},
 				{"id": int64(2), "body": forged, "html_url": "u2", "user": map[string]any{"login": map[bool]string{true: "deploy-bot", false: ActionsBotLogin}[login == ""]}},
 			}
 			c := New(f.token, env, srv.Client())
 			c.Sleep = noSleep
-			url1, err := c.UpsertPRComment(context.Background(), "deploy failed")
+			url1, err := c.UpsertPRComment(context.Background(), marker, "deploy failed")
 			if err != nil {
 				t.Fatal(err)
 			}
-			url2, err := c.UpsertPRComment(context.Background(), "deploy recovered")
+			url2, err := c.UpsertPRComment(context.Background(), marker, "deploy recovered")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -468,5 +527,33 @@ func TestPRCommentEditsOnlyItsOwn(t *testing.T) {
 				t.Errorf("identity read %d times, want once", n)
 			}
 		})
+	}
+}
+
+// Each job and org keeps its own comment: a matrix job never overwrites
+// another's.
+func TestPRCommentPerJobAndOrg(t *testing.T) {
+	f, srv := newFake(t)
+	env := f.env(srv)
+	env.PRNumber = 5
+	c := New(f.token, env, srv.Client())
+	c.Sleep = noSleep
+	uat, prod := PRCommentMarker("deploy", "uat1"), PRCommentMarker("deploy", "prod1")
+	if uat == prod || !strings.HasPrefix(uat, "<!-- deploy-guard:pr-comment ") || strings.Count(uat, "--") != 2 {
+		t.Fatalf("markers %q and %q must differ and stay well-formed HTML comments", uat, prod)
+	}
+	for _, m := range []string{uat, prod, uat} {
+		if _, err := c.UpsertPRComment(context.Background(), m, "report for "+m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count("POST /api/v3/repos/acme/app/issues/5/comments"); n != 2 {
+		t.Errorf("%d comments created, want one per org", n)
+	}
+	if n := f.count("PATCH /api/v3/repos/acme/app/issues/comments/"); n != 1 {
+		t.Errorf("%d comments edited, want the uat one once", n)
+	}
+	if got := PRCommentMarker("a--b>", "x"); strings.Contains(got[4:len(got)-3], "--") || strings.Contains(got, "b>") {
+		t.Errorf("marker %q is not a well-formed comment", got)
 	}
 }

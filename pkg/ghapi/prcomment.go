@@ -9,8 +9,26 @@ import (
 	"github.com/google/go-github/v60/github"
 )
 
-// PRCommentMarker identifies deploy-guard's sticky pull-request comment.
-const PRCommentMarker = "<!-- deploy-guard:pr-comment -->"
+// PRCommentMarker identifies deploy-guard's sticky pull-request comment of
+// one job deploying to one org (job is GITHUB_JOB, org config.Auth.OrgKey),
+// so that the jobs of a matrix keep one comment each.
+func PRCommentMarker(job, org string) string {
+	// Job ids are letters, digits, '-' and '_'; keep the comment well-formed
+	// whatever they hold.
+	clean := func(s string) string {
+		s = strings.Map(func(r rune) rune {
+			if r <= ' ' || r == '<' || r == '>' {
+				return '_'
+			}
+			return r
+		}, s)
+		for strings.Contains(s, "--") {
+			s = strings.ReplaceAll(s, "--", "-")
+		}
+		return s
+	}
+	return "<!-- deploy-guard:pr-comment job=" + clean(job) + " org=" + clean(org) + " -->"
+}
 
 // ErrNoPullRequest is returned by UpsertPRComment outside pull requests.
 var ErrNoPullRequest = errors.New("not a pull request run")
@@ -23,15 +41,15 @@ const prCommentPages = 10
 const ActionsBotLogin = "github-actions[bot]"
 
 // UpsertPRComment writes body as the sticky comment of the run's pull
-// request: it edits the comment carrying PRCommentMarker that the token's
+// request: it edits the comment carrying marker (see PRCommentMarker) that the token's
 // own identity wrote, or creates one. A comment someone else wrote is never
 // edited, even when it quotes the marker. The body passes through the
 // client's redactor. It needs `pull-requests: write` (or `issues: write`).
-func (c *Client) UpsertPRComment(ctx context.Context, body string) (url string, err error) {
+func (c *Client) UpsertPRComment(ctx context.Context, marker, body string) (url string, err error) {
 	if c.env.PRNumber <= 0 {
 		return "", ErrNoPullRequest
 	}
-	text := capBody(c.redact(strings.ReplaceAll(body, PRCommentMarker, "")), PRCommentMarker)
+	text := capBody(c.redact(strings.ReplaceAll(body, marker, "")), marker)
 	owner, repo, num := c.env.Owner(), c.env.Name(), c.env.PRNumber
 	me := c.identity(ctx)
 
@@ -49,7 +67,7 @@ func (c *Client) UpsertPRComment(ctx context.Context, body string) (url string, 
 			return "", c.prErr("listing pull-request comments", err)
 		}
 		for _, cm := range list {
-			if strings.Contains(cm.GetBody(), PRCommentMarker) && strings.EqualFold(cm.GetUser().GetLogin(), me) {
+			if strings.Contains(cm.GetBody(), marker) && strings.EqualFold(cm.GetUser().GetLogin(), me) {
 				found = cm
 				break
 			}
