@@ -281,6 +281,21 @@ func (a *action) resolvePaths() error {
 	if a.cfg.RollbackSourceDir != "" {
 		a.rollbackDir = within(config.InputRollbackSourceDir, ws, a.cfg.RollbackSourceDir)
 	}
+	if a.projectDir != "" {
+		// Destructive changes and metadata-dir are read by sf relative to
+		// the project, like the manifest.
+		for _, in := range []struct{ name, value string }{
+			{config.InputPreDestructive, a.cfg.PreDestructive}, {config.InputPostDestructive, a.cfg.PostDestructive}, {config.InputMetadataDir, a.cfg.MetadataDir},
+		} {
+			if in.value == "" {
+				continue
+			}
+			p := within(in.name, a.projectDir, in.value)
+			if st, err := os.Stat(p); p != "" && err == nil && in.name != config.InputMetadataDir && !st.Mode().IsRegular() {
+				errs = append(errs, &config.InputError{Input: in.name, Problem: fmt.Sprintf("%s is not a regular file", in.value)})
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

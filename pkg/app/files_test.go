@@ -30,10 +30,14 @@ func TestRunPathsMustStayInTheWorkspace(t *testing.T) {
 		{config.InputErrorCatalog, filepath.Join(outside, "catalog.yaml"), false},
 		{config.InputErrorCatalog, "linked-catalog", true},
 		{config.InputRollbackSourceDir, "linked-rollback", true},
+		{config.InputPostDestructive, "../../../etc/passwd", false},
+		{config.InputPreDestructive, "linked-pre", true},
+		{config.InputMetadataDir, outside, false},
+		{config.InputMetadataDir, "linked-mdapi", true},
 	} {
 		t.Run(tc.input+"="+tc.value, func(t *testing.T) {
 			e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, tc.input: tc.value})
-			if tc.input != config.InputManifest {
+			if tc.input != config.InputManifest && tc.input != config.InputMetadataDir {
 				e.vars[config.EnvName(config.InputManifest)] = "manifest/package.xml"
 			}
 			if tc.link {
