@@ -222,7 +222,8 @@ func TestScenarios(t *testing.T) {
 		{scenario: "transient-reset", want: want{status: "recovered", attempts: "2", deploys: 2}},
 		{scenario: "transient-lock", inputs: map[string]string{"max-attempts": "2"}, want: want{exit: 1, status: "failed", category: "transient", attempts: "2", deploys: 2}},
 		{scenario: "expired-session", want: want{exit: 1, status: "failed", category: "auth", deploys: -1}},
-		{scenario: "partial-success", inputs: map[string]string{"test-level": "NoTestRun"}, want: want{exit: 1, status: "failed", category: "metadata", deploys: 1,
+		// The layout names a field that is not in the org ("Invalid field ... in related list"): a dependency.
+		{scenario: "partial-success", inputs: map[string]string{"test-level": "NoTestRun"}, want: want{exit: 1, status: "failed", category: "dependency", deploys: 1,
 			annotations: []harness.Annotation{{Level: "error", File: "force-app/main/default/layouts/Invoice__c-Invoice Layout.layout-meta.xml"}}}},
 		{scenario: "deploy-in-progress", want: want{status: "recovered", attempts: "2", deploys: 2}},
 		{scenario: "demo", want: want{status: "recovered", attempts: "3", deploys: 3, testRuns: 1,

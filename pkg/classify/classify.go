@@ -95,8 +95,10 @@ func Order() []result.Category {
 
 // Fallback diagnoses used when no pattern matches.
 var fallbacks = map[Scope]result.Diagnosis{
+	// An unrecognised component problem is reported as unknown, not guessed
+	// to be a metadata error: the reason carries the raw problem text.
 	ScopeComponent: {
-		Category:    result.CategoryMetadata,
+		Category:    result.CategoryUnknown,
 		Explanation: "The org rejected this component; no catalog pattern recognised the message.",
 		Fix:         "Read the problem text and the component source at the reported line, fix it locally and check it with `sf project deploy validate --source-dir <path> --target-org <org>`.",
 	},
@@ -119,7 +121,7 @@ var fallbacks = map[Scope]result.Diagnosis{
 
 // Text classifies one text in the given scope: the first pattern that applies
 // to the scope and matches wins; otherwise the scope's fallback is returned
-// (component → metadata, test → test, coverage → coverage, error → unknown)
+// (component → unknown, test → test, coverage → coverage, error → unknown)
 // with an empty PatternID.
 func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	if c == nil {
@@ -365,18 +367,43 @@ func orUnknown(s string) string {
 	return s
 }
 
-// maxSummary is the longest item text quoted in a Reason, in runes.
-const maxSummary = 120
+// maxSummary is the longest item text quoted in a Reason, in runes;
+// maxLeadIn is the longest when the first line only leads in to the reason.
+const (
+	maxSummary = 120
+	maxLeadIn  = 400
+)
 
-// summarize returns the first non-empty line of s, shortened.
+// summarize returns the first non-empty line of s, shortened. A first line
+// that only leads in to the reason on the next lines ("Failed to validate
+// the deployment (0Af...). Due To:") is joined with the lines of that
+// paragraph, so the reason is never cut off.
 func summarize(s string) string {
 	s = strings.TrimSpace(s)
+	limit := maxSummary
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = strings.TrimSpace(s[:i])
+		first, rest := strings.TrimSpace(s[:i]), s[i:]
+		if strings.HasSuffix(first, ":") {
+			var para []string
+			for _, l := range strings.Split(strings.ReplaceAll(rest, "\r\n", "\n"), "\n") {
+				l = strings.TrimSpace(l)
+				if l == "" && len(para) > 0 {
+					break
+				}
+				if l != "" {
+					para = append(para, l)
+				}
+			}
+			if len(para) > 0 {
+				first += " " + strings.Join(para, " ")
+				limit = maxLeadIn
+			}
+		}
+		s = first
 	}
-	if utf8.RuneCountInString(s) > maxSummary {
+	if utf8.RuneCountInString(s) > limit {
 		r := []rune(s)
-		s = string(r[:maxSummary-1]) + "…"
+		s = string(r[:limit-1]) + "…"
 	}
 	return s
 }

@@ -33,7 +33,7 @@
 // # Scopes and the text that is matched
 //
 //   - component: a componentFailures entry, matched on
-//     "<problem>\n[type: <componentType>; name: <fullName>]". No match → metadata.
+//     "<problem>\n[type: <componentType>; name: <fullName>]". No match → unknown (the reason keeps the raw text).
 //   - test: a failed Apex test, matched on "<message>\n<stackTrace>".
 //     No match → test. A transient platform error inside a test is reported as
 //     category test with Transient set (the fix is to re-run the test), except

@@ -13,7 +13,7 @@ func TestTextFallbacks(t *testing.T) {
 		scope Scope
 		want  result.Category
 	}{
-		{ScopeComponent, result.CategoryMetadata},
+		{ScopeComponent, result.CategoryUnknown}, // never a silent metadata guess
 		{ScopeTest, result.CategoryTest},
 		{ScopeCoverage, result.CategoryCoverage},
 		{ScopeError, result.CategoryUnknown},
@@ -200,5 +200,17 @@ func TestSummarize(t *testing.T) {
 	long := strings.Repeat("é", 300)
 	if got := summarize(long); len([]rune(got)) != maxSummary || !strings.HasSuffix(got, "…") {
 		t.Fatal(got)
+	}
+}
+
+// A first line that leads in to the reason ("Due To:") keeps the reason.
+func TestReasonKeepsTheLinesAfterALeadIn(t *testing.T) {
+	v := Default().Error("FailedValidationError", "Failed to validate the deployment (0Af1). Due To:\r\nError in Agent - Failure to create template\r\n\r\n1 component error(s)", 1)
+	if want := "FailedValidationError: Failed to validate the deployment (0Af1). Due To: Error in Agent - Failure to create template"; v.Reason != want {
+		t.Errorf("reason %q, want %q", v.Reason, want)
+	}
+	v = Default().Error("Error", "Nonexistent flag: --loglevel\nSee more help with --help", 2)
+	if want := "Error: Nonexistent flag: --loglevel"; v.Reason != want {
+		t.Errorf("reason %q, want %q", v.Reason, want)
 	}
 }
