@@ -70,7 +70,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	if a.run.Deploy == nil || v.Category == result.CategoryTimeout {
 		dg := v.Diagnosis
 		dg.Category = v.Category
-		e.diagnosis, e.errorText = &dg, v.Reason
+		e.diagnosis, e.errorText = &dg, errorText(o, v)
 	}
 	return outcome{end: e}
 }
@@ -110,6 +110,23 @@ func (a *action) deploySpec(org string) sfcli.DeploySpec {
 		Tests:     cfg.Tests,
 		TargetOrg: org,
 	}
+}
+
+// errorText is the whole error message sf printed for the outcome (a
+// validation error gives its reason on the lines after "Due To:"), or the
+// verdict's reason when sf printed no error document.
+func errorText(o *deploy.Outcome, v deploy.Verdict) string {
+	if o.Output != nil && o.Output.Envelope != nil && o.Output.Envelope.IsError() {
+		env := o.Output.Envelope
+		text := strings.TrimSpace(strings.ReplaceAll(env.Message, "\r\n", "\n"))
+		if env.Name != "" && text != "" {
+			text = env.Name + ": " + text
+		}
+		if text != "" {
+			return text
+		}
+	}
+	return v.Reason
 }
 
 // phases splits the deployment for the phased and partial fallbacks: the

@@ -14,7 +14,8 @@ var ErrNotJSON = errors.New("not a valid JSON document")
 // ParseDeploy builds a Deploy from the `result` object of a deploy command
 // (start, validate, quick, resume, report). It accepts every shape seen in the
 // wild: lists as arrays, single objects or absent; numbers and booleans as
-// JSON values or strings; nil markers as null or {"$":{"xsi:nil":"true"}}.
+// JSON values or strings; nil markers as null or {"$":{"xsi:nil":"true"}};
+// and a result that is itself a list of files (legacy push and deploy).
 func ParseDeploy(raw []byte) (*Deploy, error) {
 	if !gjson.ValidBytes(raw) {
 		return nil, ErrNotJSON
@@ -26,6 +27,9 @@ func ParseDeploy(raw []byte) (*Deploy, error) {
 // validated document (the sf envelope): it skips validating and copying
 // again, which on a 50 MB result is a third of the work.
 func ParseDeployValue(r gjson.Result) (*Deploy, error) {
+	if r.IsArray() {
+		return parseFileList(r)
+	}
 	if !r.IsObject() {
 		return nil, errors.New("deploy result is not a JSON object")
 	}
@@ -92,6 +96,58 @@ func ParseDeployValue(r gjson.Result) (*Deploy, error) {
 		d.Components = append(d.Components, Component{Type: typ, FullName: name, FileName: str(v[2])})
 	})
 	parseRunTestResult(d, details[2])
+	return d, nil
+}
+
+// parseFileList builds a finished Deploy from a result that is a list of
+// files, as `sfdx force:source:push`/`deploy` and early `sf` versions print
+// it: [{type, fullName, filePath, state, error, problemType, lineNumber,
+// columnNumber}]. An entry with an error (or state Failed) is a component
+// failure; the deployment failed when any failure is not a warning. A list
+// without a single object says nothing about a deployment: an error.
+func parseFileList(r gjson.Result) (*Deploy, error) {
+	d := &Deploy{Done: true}
+	failed, entries := false, 0
+	eachOf(r, func(e gjson.Result) {
+		if !e.IsObject() {
+			return
+		}
+		entries++
+		v := fieldsOf(e, "type", "componentType", "fullName", "filePath", "fileName", "state", "error", "problem",
+			"problemType", "lineNumber", "columnNumber")
+		typ, name := firstNonEmpty(str(v[0]), str(v[1])), str(v[2])
+		problem := firstNonEmpty(str(v[6]), str(v[7]))
+		if problem == "" && str(v[5]) != "Failed" {
+			d.ComponentSuccesses++
+			d.Components = append(d.Components, Component{Type: typ, FullName: name, FileName: firstNonEmpty(str(v[4]), str(v[3]))})
+			return
+		}
+		cf := ComponentFailure{
+			Type:        typ,
+			FullName:    name,
+			FileName:    firstNonEmpty(str(v[4]), str(v[3])),
+			FilePath:    str(v[3]),
+			Line:        num(v[9]),
+			Column:      num(v[10]),
+			Problem:     problem,
+			ProblemType: firstNonEmpty(str(v[8]), "Error"),
+		}
+		if !strings.EqualFold(cf.ProblemType, "Warning") {
+			failed = true
+			d.ComponentErrors++
+		}
+		d.ComponentFailures = append(d.ComponentFailures, cf)
+		d.Components = append(d.Components, Component{Type: cf.Type, FullName: cf.FullName, FileName: cf.FileName})
+	})
+	d.ComponentsTotal = len(d.Components)
+	d.Success = !failed
+	d.Status = "Succeeded"
+	if failed {
+		d.Status = "Failed"
+	}
+	if entries == 0 {
+		return nil, errors.New("deploy result is a list without files")
+	}
 	return d, nil
 }
 

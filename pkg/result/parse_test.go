@@ -195,3 +195,34 @@ func TestUncoveredLines(t *testing.T) {
 		}
 	}
 }
+
+// The legacy push/deploy result is a list of files, with numbers as strings.
+func TestParseDeployFileList(t *testing.T) {
+	d, err := ParseDeploy([]byte(`[
+	 {"state":"Changed","fullName":"Invoice","type":"ApexClass","filePath":"force-app/main/default/classes/Invoice.cls"},
+	 {"columnNumber":"5","lineNumber":"12","error":"Annotation does not exist: AuraEnableds (12:5)","fullName":"GameEngine",
+	  "type":"ApexClass","filePath":"force-app/main/default/classes/GameEngine.cls","problemType":"Error"},
+	 {"state":"Failed","fullName":"Old","type":"ApexClass","problem":"unused variable","problemType":"Warning"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != "Failed" || !d.Finished() || d.Success || d.ComponentErrors != 1 || d.ComponentSuccesses != 1 {
+		t.Errorf("status %q finished %v success %v errors %d successes %d", d.Status, d.Finished(), d.Success, d.ComponentErrors, d.ComponentSuccesses)
+	}
+	if len(d.ComponentFailures) != 2 {
+		t.Fatalf("failures %+v", d.ComponentFailures)
+	}
+	f := d.ComponentFailures[0]
+	if f.Type != "ApexClass" || f.FullName != "GameEngine" || f.Line != 12 || f.Column != 5 || f.FilePath != "force-app/main/default/classes/GameEngine.cls" || f.Problem != "Annotation does not exist: AuraEnableds (12:5)" {
+		t.Errorf("failure %+v", f)
+	}
+	ok, err := ParseDeploy([]byte(`[{"state":"Created","fullName":"A","type":"ApexClass"}]`))
+	if err != nil || ok.Status != "Succeeded" || !ok.Success {
+		t.Errorf("a list without errors: %+v, %v", ok, err)
+	}
+	for _, in := range []string{`[]`, `["a"]`} {
+		if _, err := ParseDeploy([]byte(in)); err == nil {
+			t.Errorf("ParseDeploy(%s) succeeded", in)
+		}
+	}
+}
