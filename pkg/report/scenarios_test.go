@@ -117,7 +117,35 @@ func scenarios() map[string]*result.Run {
 		Message: "Input test-level has an invalid value \"RunSomeTests\"",
 		Error:   &result.Diagnosis{Category: result.CategoryConfig, PatternID: "input-invalid", Explanation: "test-level must be one of NoTestRun, RunSpecifiedTests, RunLocalTests, RunAllTestsInOrg.", Fix: "Correct the test-level input."},
 	}
+	// A validation that failed with the reason on the line after "Due To:".
+	validationText := "FailedValidationError: Failed to validate the deployment (0AfUD00000H3JAn0AN). Due To:\nError in AGENT_OpportunityStatusSummary - Failure to create template: 0hfUD000000h2BR, Caused by: [The prompt template version identifier is \"S2OpportunityStatusSummary_20260514_1\" invalid.]\n\n1 component error(s)"
+	validationReason := "FailedValidationError: Failed to validate the deployment (0AfUD00000H3JAn0AN). Due To: Error in AGENT_OpportunityStatusSummary - Failure to create template: 0hfUD000000h2BR, Caused by: [The prompt template version identifier is \"S2OpportunityStatusSummary_20260514_1\" invalid.]"
+	promptTemplate := &result.Diagnosis{Category: result.CategoryMetadata, PatternID: "prompt-template-invalid", Explanation: "A prompt template in the deployment was rejected by the target org.", Fix: "Check the template version identifier and the resources it uses, then validate again."}
+	multiline := &result.Run{
+		Status: result.StatusFailed, Category: result.CategoryMetadata, Mode: "validate", TargetOrg: "uat", DeployID: "0AfUD00000H3JAn0AN",
+		Message:   "Deployment failed (metadata): " + validationReason + ".",
+		ErrorText: validationText,
+		Error:     promptTemplate,
+		Attempts: []result.Attempt{
+			attempt(1, "validate", "sf project deploy validate --async --source-dir force-app --target-org uat", 2*time.Second, 0, "submitted 0AfUD00000H3JAn0AN", result.CategoryNone, "", 0),
+			attempt(1, "resume", "sf project deploy resume --job-id 0AfUD00000H3JAn0AN --wait 33", 48*time.Second, 1, validationReason, result.CategoryMetadata, "stop: metadata failures are not transient", 0),
+		},
+	}
+	// The same failure when asking the org for the job's report failed too:
+	// the report keeps the reason of the validation, not of the report call.
+	reportFailed := &result.Run{
+		Status: result.StatusFailed, Category: result.CategoryMetadata, Mode: "validate", TargetOrg: "uat", DeployID: "0AfUD00000H3JAn0AN",
+		Message:   multiline.Message,
+		ErrorText: validationText,
+		Error:     promptTemplate,
+		Attempts: []result.Attempt{
+			multiline.Attempts[0],
+			attempt(1, "resume", "sf project deploy resume --job-id 0AfUD00000H3JAn0AN --wait 33", 48*time.Second, 1, validationReason, result.CategoryMetadata, "", 0),
+			attempt(1, "report", "sf project deploy report --job-id 0AfUD00000H3JAn0AN --target-org uat", 3*time.Second, 1, "ERROR_HTTP_502: HTTP response contains html content.", result.CategoryTransient, "stop: metadata failures are not transient", 0),
+		},
+	}
 	return map[string]*result.Run{
+		"validation-multiline": multiline, "validation-report-failed": reportFailed,
 		"compile-error": compile, "dependency": dependency, "test-failures": tests, "coverage": coverage,
 		"transient-recovered": recovered, "timeout": timeout, "auth": auth, "config": config,
 	}
