@@ -349,7 +349,7 @@ func (c *Classifier) timeoutDiagnosis() result.Diagnosis {
 	return result.Diagnosis{
 		Category:    result.CategoryTimeout,
 		Explanation: "The command stopped waiting while the deployment was still running.",
-		Fix:         "Resume the same job with `sf project deploy resume --job-id <id>`.",
+		Fix:         "Follow the same job with `sf project deploy report --job-id <id> --target-org <org> --wait 30`.",
 	}
 }
 

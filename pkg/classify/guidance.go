@@ -20,9 +20,9 @@ type Guide struct {
 	Meaning string `yaml:"meaning"`
 	// Steps are concrete next steps, most useful first.
 	Steps []string `yaml:"steps"`
-	// Commands reproduce or investigate locally. Placeholders: {org} (target
-	// org alias), {job} (deploy id), {tests} (comma-separated failed tests),
-	// {manifest} (manifest or source to deploy).
+	// Commands reproduce or investigate locally; each must run as printed
+	// on the pinned CLI. Placeholders: {org}, {job}, {target}, {tests} and
+	// {test-wait} (see guidance.yaml).
 	Commands []string `yaml:"commands"`
 	// Fix is the one-line fix used when the classifier gave none.
 	Fix string `yaml:"fix"`

@@ -32,7 +32,7 @@ func TestGuidance(t *testing.T) {
 		}
 		for _, c := range g.Commands {
 			for _, p := range placeholder.FindAllString(c, -1) {
-				if p != "{org}" && p != "{job}" && p != "{tests}" && p != "{manifest}" {
+				if p != "{org}" && p != "{job}" && p != "{tests}" && p != "{target}" && p != "{test-wait}" {
 					t.Errorf("%s: unknown placeholder %s in %q", g.Category, p, c)
 				}
 			}

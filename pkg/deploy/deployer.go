@@ -348,10 +348,20 @@ func (r *attemptRun) timedOut(id string, last *result.Deploy) Verdict {
 		state = "still " + strings.ToLower(last.Status)
 	}
 	r.o.NextSteps = append(r.o.NextSteps,
-		fmt.Sprintf("The deployment %s is %s in the org. Check on it with: sf project deploy report --job-id %s", id, state, id),
-		fmt.Sprintf("Wait for it to finish with: sf project deploy resume --job-id %s, or stop it with: sf project deploy cancel --job-id %s", id, id))
+		fmt.Sprintf("The deployment %s is %s in the org. Check on it with: sf project deploy report --job-id %s%s", id, state, id, orgFlag(r.d.TargetOrg)),
+		fmt.Sprintf("Wait for it to finish with: sf project deploy report --job-id %s%s --wait 30, or stop it with: sf project deploy cancel --job-id %s%s", id, orgFlag(r.d.TargetOrg), id, orgFlag(r.d.TargetOrg)))
 	r.lastAttempt().Decision = "stop: the time budget ran out while the job was " + state
 	return Verdict{Category: result.CategoryTimeout, Reason: fmt.Sprintf("deployment %s %s when the time budget ran out", id, state)}
+}
+
+// orgFlag is " --target-org <alias>" for a suggested command, or "" when
+// the default org is meant. (A job the action started is not in the local
+// CLI's cache, so suggestions use report, never resume.)
+func orgFlag(alias string) string {
+	if alias == "" {
+		return ""
+	}
+	return " --target-org " + alias
 }
 
 // cancelInFlight asks the org to cancel a job the action submitted and is
@@ -370,7 +380,7 @@ func (r *attemptRun) cancelInFlight() {
 	case out.ExitCode == 0:
 		r.o.Notes = append(r.o.Notes, fmt.Sprintf("Deployment %s was canceled in the org.", r.inFlight))
 	default:
-		r.o.Notes = append(r.o.Notes, fmt.Sprintf("Canceling deployment %s failed (%s); check it with: sf project deploy report --job-id %s", r.inFlight, out.Describe(), r.inFlight))
+		r.o.Notes = append(r.o.Notes, fmt.Sprintf("Canceling deployment %s failed (%s); check it with: sf project deploy report --job-id %s%s", r.inFlight, out.Describe(), r.inFlight, orgFlag(r.d.TargetOrg)))
 	}
 }
 

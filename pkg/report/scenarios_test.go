@@ -37,7 +37,7 @@ func scenarios() map[string]*result.Run {
 				Problem: "Variable does not exist: amount", ProblemType: "Error",
 				Diagnosis: result.Diagnosis{Category: result.CategoryMetadata, PatternID: "apex-variable-missing", Explanation: "The Apex code uses a variable or field that is not declared.", Fix: "Declare the variable or correct its name."},
 			}}},
-		NextSteps: []string{"sf project deploy validate --manifest manifest/package.xml --target-org ci"},
+		NextSteps: []string{"sf project deploy report --job-id 0Af5g00000ABCDEFGH --target-org ci"},
 	}
 	dependency := &result.Run{
 		Status: result.StatusFailed, Category: result.CategoryDependency, Mode: "validate", TargetOrg: "uat", DeployID: "0Af5g00000DEPENDS1",

@@ -2,9 +2,7 @@ package report
 
 import (
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -686,21 +684,8 @@ func playbookSection(r *result.Run, p Project) *section {
 			tests = append(tests, n)
 		}
 	}
-	testArg := "<Class.method>"
-	if len(tests) > 0 {
-		testArg = strings.Join(tests, ",")
-	}
-	manifest := "manifest/package.xml"
-	if p.Dir != "" {
-		if _, err := os.Stat(filepath.Join(p.Dir, "manifest", "package.xml")); err == nil {
-			if rel, err := filepath.Rel(p.root(), filepath.Join(p.Dir, "manifest", "package.xml")); err == nil && !strings.HasPrefix(rel, "..") {
-				manifest = safeToken(filepath.ToSlash(rel), manifest)
-			}
-		} else {
-			manifest = "<manifest/package.xml>"
-		}
-	}
-	repl := strings.NewReplacer("{org}", org, "{job}", job, "{tests}", testArg, "{manifest}", manifest)
+	testSel, testWait := testArgs(tests)
+	repl := strings.NewReplacer("{org}", org, "{job}", job, "{target}", runTarget(r), "{tests}", testSel, "{test-wait}", testWait)
 	s := &section{rank: rankPlaybook, head: "### 📘 Playbook\n\n", tail: ""}
 	for _, c := range cats {
 		pb, ok := playbookFor(c)
@@ -712,8 +697,15 @@ func playbookSection(r *result.Run, p Project) *section {
 		for i, st := range pb.Steps {
 			fmt.Fprintf(&b, "%d. %s\n", i+1, repl.Replace(st))
 		}
-		if len(pb.Commands) > 0 {
-			cmds := repl.Replace(strings.Join(pb.Commands, "\n"))
+		var cmdList []string
+		for _, c := range pb.Commands {
+			if strings.Contains(c, "{job}") && job == "<job-id>" {
+				continue
+			}
+			cmdList = append(cmdList, strings.Join(strings.Fields(repl.Replace(c)), " "))
+		}
+		if len(cmdList) > 0 {
+			cmds := strings.Join(cmdList, "\n")
 			f := fenceFor(cmds)
 			fmt.Fprintf(&b, "\nReproduce locally:\n\n%ssh\n%s\n%s\n", f, cmds, f)
 		}

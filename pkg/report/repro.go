@@ -1,0 +1,133 @@
+package report
+
+import (
+	"strings"
+
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// The playbook's commands are rebuilt from what the run really did, so each
+// one runs as printed on the pinned CLI: the same source, manifest or
+// metadata the run deployed (never a manifest placeholder when it deployed
+// a source directory), the org, the job, and the failed tests.
+
+// runTarget returns the flags that chose what the run deployed, as its first
+// deploy or validate command gave them ("--source-dir force-app"), or ""
+// when the run named nothing (sf then uses the project's package
+// directories) or a value cannot be printed safely.
+func runTarget(r *result.Run) string {
+	var first []string
+	for _, a := range r.Attempts {
+		w := shellWords(a.Command)
+		if len(w) < 4 || w[0] != "sf" || w[1] != "project" || w[2] != "deploy" || (w[3] != "start" && w[3] != "validate") {
+			continue
+		}
+		if a.Kind == "deploy" || a.Kind == "validate" {
+			first = w
+			break
+		}
+		if first == nil {
+			first = w
+		}
+	}
+	var flags []string
+	for i := 4; i+1 < len(first); i++ {
+		switch first[i] {
+		case "--source-dir", "-d", "--manifest", "-x", "--metadata", "-m":
+			v := first[i+1]
+			if !safeArg(v) {
+				return ""
+			}
+			name := map[string]string{"-d": "--source-dir", "-x": "--manifest", "-m": "--metadata"}[first[i]]
+			if name == "" {
+				name = first[i]
+			}
+			flags = append(flags, name, shellQuote(v))
+			i++
+		}
+	}
+	return strings.Join(flags, " ")
+}
+
+// safeArg accepts a path or metadata name that can be printed in a command
+// for people to copy: printable, no shell or Markdown syntax beyond spaces.
+func safeArg(s string) bool {
+	if s == "" || len(s) > 300 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.@:/-,+ *", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if strings.ContainsAny(s, " *") {
+		return "'" + s + "'"
+	}
+	return s
+}
+
+// shellWords splits a command line printed by sfcli.CommandLine: words
+// separated by spaces, single-quoted words with '\” for a quote.
+func shellWords(s string) []string {
+	var out []string
+	var w strings.Builder
+	in, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			w.WriteByte(c)
+		case c == '\'':
+			quoted, in = true, true
+		case c == '\\' && i+1 < len(s):
+			i++
+			w.WriteByte(s[i])
+			in = true
+		case c == ' ' || c == '\t' || c == '\n':
+			if in {
+				out = append(out, w.String())
+				w.Reset()
+				in = false
+			}
+		default:
+			w.WriteByte(c)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, w.String())
+	}
+	return out
+}
+
+// testArgs returns the flags that select the failed tests for `sf apex run
+// test` and how to wait for them: --synchronous only runs tests of one
+// class, so several classes wait with --wait instead. Without known tests
+// it runs the local tests.
+func testArgs(tests []string) (selectFlags, wait string) {
+	if len(tests) == 0 {
+		return "--test-level RunLocalTests", "--wait 30"
+	}
+	classes := map[string]bool{}
+	parts := make([]string, 0, len(tests))
+	for _, t := range tests {
+		parts = append(parts, "--tests "+t)
+		class := t
+		if i := strings.LastIndexByte(t, '.'); i > 0 {
+			class = t[:i]
+		}
+		classes[class] = true
+	}
+	wait = "--wait 30"
+	if len(classes) == 1 {
+		wait = "--synchronous"
+	}
+	return strings.Join(parts, " "), wait
+}
