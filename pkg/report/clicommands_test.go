@@ -311,6 +311,8 @@ func TestSuggestedCommandsRunOnPinnedCLI(t *testing.T) {
 		{"two source dirs", "--source-dir force-app --source-dir 'unpackaged/main default'"},
 		{"manifest", "--manifest manifest/package.xml"},
 		{"metadata", "--metadata ApexClass:InvoiceService --metadata 'Layout:Account-Account Layout'"},
+		{"metadata dir", "--metadata-dir mdapi --single-package"},
+		{"manifest with deletions", "--manifest manifest/package.xml --post-destructive-changes manifest/destructiveChanges.xml --purge-on-delete"},
 		{"project default", ""},
 	}
 	names := make([]string, 0)

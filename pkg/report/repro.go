@@ -11,8 +11,9 @@ import (
 // metadata the run deployed (never a manifest placeholder when it deployed
 // a source directory), the org, the job, and the failed tests.
 
-// runTarget returns the flags that chose what the run deployed, as its first
-// deploy or validate command gave them ("--source-dir force-app"), or ""
+// runTarget returns the flags that chose what the run deployed (and
+// deleted), as its first deploy or validate command gave them
+// ("--source-dir force-app"), or ""
 // when the run named nothing (sf then uses the project's package
 // directories) or a value cannot be printed safely.
 func runTarget(r *result.Run) string {
@@ -31,16 +32,18 @@ func runTarget(r *result.Run) string {
 		}
 	}
 	var flags []string
-	for i := 4; i+1 < len(first); i++ {
-		switch first[i] {
-		case "--source-dir", "-d", "--manifest", "-x", "--metadata", "-m":
+	for i := 4; i < len(first); i++ {
+		name := first[i]
+		if long, ok := shortTargetFlags[name]; ok {
+			name = long
+		}
+		switch {
+		case targetBoolFlags[name]:
+			flags = append(flags, name)
+		case targetValueFlags[name] && i+1 < len(first):
 			v := first[i+1]
 			if !safeArg(v) {
 				return ""
-			}
-			name := map[string]string{"-d": "--source-dir", "-x": "--manifest", "-m": "--metadata"}[first[i]]
-			if name == "" {
-				name = first[i]
 			}
 			flags = append(flags, name, shellQuote(v))
 			i++
@@ -48,6 +51,14 @@ func runTarget(r *result.Run) string {
 	}
 	return strings.Join(flags, " ")
 }
+
+// The flags of a deploy command that say what it deploys and deletes.
+var (
+	targetValueFlags = map[string]bool{"--source-dir": true, "--manifest": true, "--metadata": true, "--metadata-dir": true,
+		"--pre-destructive-changes": true, "--post-destructive-changes": true}
+	targetBoolFlags  = map[string]bool{"--single-package": true, "--purge-on-delete": true}
+	shortTargetFlags = map[string]string{"-d": "--source-dir", "-x": "--manifest", "-m": "--metadata"}
+)
 
 // safeArg accepts a path or metadata name that can be printed in a command
 // for people to copy: printable, no shell or Markdown syntax beyond spaces.
