@@ -173,8 +173,8 @@ func (a *action) notify(ctx context.Context) {
 	if gh := a.github(); gh != nil {
 		if failed && (cfg.PostMortem || alert) {
 			start := a.deps.Now()
-			pm := ghapi.PostMortemFor(r, a.ghEnv, a.red)
-			pm.Labels = cfg.PostMortemLabels
+			is := report.PostMortem(r, a.ghEnv, a.red)
+			pm := ghapi.PostMortem{Title: is.Title, Body: is.Body, Fingerprint: is.Fingerprint, Occurrence: is.Occurrence, Labels: cfg.PostMortemLabels}
 			url, created, err := gh.FilePostMortem(ctx, pm)
 			if err != nil {
 				a.step("notify.post-mortem", "failed", err.Error(), start)

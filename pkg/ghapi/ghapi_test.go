@@ -13,6 +13,7 @@ import (
 
 	"github.com/org/deploy-guard/pkg/ghenv"
 	"github.com/org/deploy-guard/pkg/redact"
+	"github.com/org/deploy-guard/pkg/report"
 	"github.com/org/deploy-guard/pkg/result"
 )
 
@@ -330,13 +331,13 @@ func TestPostMortemCreatedOnceThenCommented(t *testing.T) {
 	red := redact.New(fakeToken, fakeAuthURL, fakeWebhook)
 	c.Redactor = red
 	env := c.Env()
-	pm := PostMortemFor(failedRun(fakeToken, fakeAuthURL, fakeWebhook, f.token), env, red)
+	pm := postMortemFor(failedRun(fakeToken, fakeAuthURL, fakeWebhook, f.token), env, red)
 
 	if !strings.HasPrefix(pm.Title, "Deployment failed: metadata in Deploy on main") {
 		t.Errorf("title = %q", pm.Title)
 	}
 	for _, want := range []string{"### Failed components (1)", "ApexClass", "FooTest.testIt", "### Attempts timeline", "- [ ] Fix the failed components",
-		"https://github.example/acme/app/actions/runs/9999/attempts/1", Marker(pm.Fingerprint), "Variable does not exist: x \\|"} {
+		"https://github.example/acme/app/actions/runs/9999/attempts/1", "Variable does not exist: x \\|"} {
 		if !strings.Contains(pm.Body, want) {
 			t.Errorf("body lacks %q", want)
 		}
@@ -356,6 +357,9 @@ func TestPostMortemCreatedOnceThenCommented(t *testing.T) {
 	if len(f.issues) != 1 || len(f.comments[1]) != 1 {
 		t.Fatalf("issues=%d comments=%d, want 1 and 1", len(f.issues), len(f.comments[1]))
 	}
+	if body := f.issues[0]["body"].(string); !strings.HasSuffix(body, Marker(pm.Fingerprint)) {
+		t.Errorf("filed body does not end with the marker: %q", body[max(0, len(body)-100):])
+	}
 	if !strings.Contains(f.comments[1][0]["body"].(string), "Failed again") {
 		t.Errorf("comment = %q", f.comments[1][0]["body"])
 	}
@@ -370,7 +374,7 @@ func TestPostMortemCreatedOnceThenCommented(t *testing.T) {
 	r2 := failedRun()
 	r2.Category = result.CategoryTest
 	r2.Deploy.ComponentFailures = nil
-	pm2 := PostMortemFor(r2, env, red)
+	pm2 := postMortemFor(r2, env, red)
 	if pm2.Fingerprint == pm.Fingerprint {
 		t.Fatal("same fingerprint for a different failure")
 	}
@@ -417,28 +421,31 @@ func TestPostMortemForbidden(t *testing.T) {
 	}
 }
 
+// The transport caps the body to GitHub's limit and keeps the marker last.
 func TestPostMortemBodyCapped(t *testing.T) {
+	f, srv := newFake(t)
+	c := f.client(srv)
 	r := failedRun()
 	for i := 0; i < 3000; i++ {
 		r.Attempts = append(r.Attempts, result.Attempt{Number: i, Kind: "deploy", Decision: strings.Repeat("x", 100)})
 	}
-	pm := PostMortemFor(r, ghenv.Env{Repository: "a/b", RefName: "main"}, nil)
-	if n := len([]rune(pm.Body)); n > MaxBody {
+	pm := postMortemFor(r, ghenv.Env{Repository: "a/b", RefName: "main"}, nil)
+	if _, _, err := c.FilePostMortem(context.Background(), pm); err != nil {
+		t.Fatal(err)
+	}
+	body := f.issues[0]["body"].(string)
+	if n := len([]rune(body)); n > MaxBody {
 		t.Errorf("body %d chars", n)
 	}
-	if !strings.HasSuffix(pm.Body, Marker(pm.Fingerprint)) || !strings.Contains(pm.Body, "truncated") {
+	if !strings.HasSuffix(body, Marker(pm.Fingerprint)) || !strings.Contains(body, "truncated") {
 		t.Error("capped body lost its marker or note")
 	}
 }
 
-func TestFingerprintStable(t *testing.T) {
-	a := Fingerprint("deploy.yml", result.CategoryMetadata, "ApexClass  Foo")
-	if a != Fingerprint("deploy.yml", result.CategoryMetadata, "apexclass foo") || len(a) != 16 {
-		t.Errorf("not stable: %q", a)
-	}
-	if a == Fingerprint("deploy.yml", result.CategoryTest, "ApexClass Foo") || a == Fingerprint("other.yml", result.CategoryMetadata, "ApexClass Foo") {
-		t.Error("collision")
-	}
+// postMortemFor renders r with the report's renderer, as app does.
+func postMortemFor(r *result.Run, env ghenv.Env, red *redact.Redactor) PostMortem {
+	is := report.PostMortem(r, env, red)
+	return PostMortem{Title: is.Title, Body: is.Body, Fingerprint: is.Fingerprint, Occurrence: is.Occurrence, Labels: DefaultPostMortemLabels}
 }
 
 func TestPRCommentCreatedThenUpdated(t *testing.T) {
