@@ -18,6 +18,8 @@ type Deployment struct {
 	PreDestructive, PostDestructive, Deleted []string
 	// Status is the job's final status, empty while it runs.
 	Status string
+	// Canceled is set once the org was asked to cancel the job.
+	Canceled bool
 }
 
 // Deployments lists the jobs the org created, in order.
@@ -31,7 +33,7 @@ func (s *Server) Deployments() []Deployment {
 			ID: j.ID, APIVersion: j.Options.APIVersion, CheckOnly: j.Options.CheckOnly, IgnoreWarnings: j.Options.IgnoreWarnings,
 			PurgeOnDelete: j.Options.PurgeOnDelete, SinglePackage: j.Options.SinglePackage, TestLevel: j.Options.TestLevel,
 			Components: keys(j.Payload.Components), PreDestructive: keys(j.Payload.Pre), PostDestructive: keys(j.Payload.Post),
-			Deleted: append([]string(nil), j.Deleted...),
+			Deleted: append([]string(nil), j.Deleted...), Canceled: j.Canceled,
 		}
 		if j.Result != nil {
 			d.Status = j.Result.Status

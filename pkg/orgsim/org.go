@@ -273,8 +273,10 @@ func (o *org) testsFor(j *job) []string {
 	return tests
 }
 
-// runTest runs one test method and returns whether it passed and its script.
-func (o *org) runTest(name string) (bool, TestScript) {
+// runTest runs one test method and returns whether it passed and its
+// script. onOrgCode is set for runs against the org's current code (not
+// inside a deployment).
+func (o *org) runTest(name string, onOrgCode bool) (bool, TestScript) {
 	o.runCount[name]++
 	n := o.runCount[name]
 	cls, _, _ := strings.Cut(name, ".")
@@ -282,14 +284,15 @@ func (o *org) runTest(name string) (bool, TestScript) {
 	if !ok {
 		script, ok = o.sc.Tests[cls+".*"]
 	}
-	if !ok || len(script.Outcomes) == 0 {
+	outcomes := script.Outcomes
+	if onOrgCode && len(script.OrgOutcomes) > 0 {
+		outcomes = script.OrgOutcomes
+	}
+	if !ok || len(outcomes) == 0 {
 		return true, script
 	}
-	i := n - 1
-	if i >= len(script.Outcomes) {
-		i = len(script.Outcomes) - 1
-	}
-	return script.Outcomes[i] == "pass", script
+	i := min(n, len(outcomes)) - 1
+	return outcomes[i] == "pass", script
 }
 
 func (o *org) coverageOf(c *apexClass) (lines int, uncovered []int) {
@@ -314,6 +317,7 @@ func (o *org) finish(j *job) *DeployResult {
 	r.CompletedDate = stamp(o.now())
 	if j.Canceled {
 		r.Status = "Canceled"
+		r.CanceledBy, r.CanceledByName = UserID[:15], "CI User"
 		r.Details = &DeployDetails{}
 		return r
 	}
@@ -381,7 +385,7 @@ func (o *org) finish(j *job) *DeployResult {
 		rt := d.RunTestResult
 		var total float64
 		for _, name := range tests {
-			pass, script := o.runTest(name)
+			pass, script := o.runTest(name, false)
 			cls, method, _ := strings.Cut(name, ".")
 			ms := float64(o.testTime().Milliseconds())
 			total += ms

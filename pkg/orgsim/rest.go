@@ -11,8 +11,10 @@ import (
 )
 
 var (
-	fromRE  = regexp.MustCompile(`(?i)\bFROM\s+(\w+)`)
-	quoteRE = regexp.MustCompile(`'([^']*)'`)
+	fromRE   = regexp.MustCompile(`(?i)\bFROM\s+(\w+)`)
+	selectRE = regexp.MustCompile(`(?is)^\s*SELECT\s+(.*?)\s+FROM\b`)
+	sinceRE  = regexp.MustCompile(`(?i)\bCreatedDate\s*>=?\s*(\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:?\d\d))`)
+	quoteRE  = regexp.MustCompile(`'([^']*)'`)
 )
 
 // rest answers the REST and Tooling API resources the CLI uses.
@@ -29,6 +31,12 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request, c *call, tooling b
 			obj = m[1]
 		}
 		c.op = api + ":query:" + obj
+		if r.URL.Query().Get("columns") == "true" {
+			// `sf data query` asks for the query's columns to lay out its result.
+			c.op += ":columns"
+			writeJSON(w, http.StatusOK, columnsOf(q, obj))
+			return
+		}
 		if obj == "ScratchOrgInfo" { // not a Dev Hub
 			writeJSON(w, http.StatusBadRequest, []map[string]string{{"errorCode": "INVALID_TYPE", "message": "sObject type 'ScratchOrgInfo' is not supported."}})
 			return
@@ -61,6 +69,22 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request, c *call, tooling b
 		c.op = api + ":unknown:" + res
 		writeJSON(w, http.StatusNotFound, []map[string]string{{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}})
 	}
+}
+
+// columnsOf answers a query's `columns=true` request: the selected fields,
+// in order, as the REST API describes them.
+func columnsOf(q, obj string) map[string]any {
+	cols := []map[string]any{}
+	if m := selectRE.FindStringSubmatch(q); m != nil {
+		for _, f := range strings.Split(m[1], ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				cols = append(cols, map[string]any{"aggregate": false, "apexType": nil, "booleanType": false, "columnName": f,
+					"custom": false, "displayName": f, "foreignKeyName": nil, "insertable": false, "joinColumns": []any{},
+					"numberType": false, "textType": false, "updatable": false})
+			}
+		}
+	}
+	return map[string]any{"columnMetadata": cols, "entityName": obj, "groupBy": false, "idSelected": true, "keyPrefix": nil}
 }
 
 func describe(name string) map[string]any {
@@ -110,6 +134,10 @@ func (s *Server) query(tooling bool, obj, q string) queryResult {
 		return s.org.queryResults(q)
 	case "ApexCodeCoverageAggregate", "ApexCodeCoverage":
 		return s.org.queryCoverage()
+	case "DeployRequest":
+		if tooling {
+			return s.org.queryDeployRequests(q)
+		}
 	case "ApexOrgWideCoverage":
 		return records(map[string]any{"attributes": attrs("ApexOrgWideCoverage", "715000000000001AAA"), "PercentCovered": 90})
 	}
@@ -193,7 +221,7 @@ func (o *org) startTestRun(tests []string) *testRun {
 			run.QueueIDs[cls] = o.id("709")
 			run.ClassIDs[cls] = o.id("01p")
 		}
-		pass, script := o.runTest(t)
+		pass, script := o.runTest(t, true)
 		run.Results = append(run.Results, testOutcome{ID: o.id("07M"), Class: cls, Method: method, Pass: pass, Script: script, QueueID: run.QueueIDs[cls]})
 	}
 	o.testRuns[run.ID] = run
@@ -331,6 +359,47 @@ func (o *org) queryCoverage() queryResult {
 			"ApexClassOrTrigger": map[string]any{"Id": id, "Name": name},
 			"NumLinesCovered":    lines - len(unc), "NumLinesUncovered": len(unc),
 			"Coverage": map[string]any{"coveredLines": covered, "uncoveredLines": unc}})
+	}
+	return records(rs...)
+}
+
+// queryDeployRequests answers the Tooling API's DeployRequest: the org's
+// deployments, newest first, from `CreatedDate >= <datetime>` on when the
+// query says so. The org has one user: a query that names another user (by
+// a quoted username or id) finds nothing.
+func (o *org) queryDeployRequests(q string) queryResult {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, m := range quoteRE.FindAllStringSubmatch(q, -1) {
+		if v := m[1]; v != Username && v != UserID && v != UserID[:15] {
+			return records()
+		}
+	}
+	var since time.Time
+	if m := sinceRE.FindStringSubmatch(q); m != nil {
+		t, err := time.Parse(time.RFC3339Nano, m[1])
+		if err != nil {
+			t, _ = time.Parse("2006-01-02T15:04:05.000-0700", m[1])
+		}
+		since = t
+	}
+	var jobs []*job
+	for _, j := range o.jobs {
+		if !j.Created.Before(since.Truncate(time.Second)) {
+			jobs = append(jobs, j)
+		}
+	}
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].Number > jobs[b].Number })
+	var rs []map[string]any
+	for _, j := range jobs {
+		status := "Pending"
+		if j.Result != nil {
+			status = j.Result.Status
+		} else if j.Polls > 0 || j.duration > 0 {
+			status = "InProgress"
+		}
+		rs = append(rs, map[string]any{"attributes": attrs("DeployRequest", j.ID), "Id": j.ID, "Status": status,
+			"CheckOnly": j.CheckOnly, "CreatedDate": stamp(j.Created), "CreatedById": UserID, "StartDate": stamp(j.Created.Add(100 * time.Millisecond))})
 	}
 	return records(rs...)
 }

@@ -62,8 +62,11 @@ type Fault struct {
 	// Deploys lists the deploy numbers that fail (empty: the first one).
 	Deploys []int `yaml:"deploys"`
 	// Kind is lock (SOAP fault UNABLE_TO_LOCK_ROW), unavailable (HTTP 503),
-	// reset (connection reset), session (INVALID_SESSION_ID), exception
-	// (UNKNOWN_EXCEPTION with Message: org text the CLI relays).
+	// reset (connection reset before the org accepts the job), session
+	// (INVALID_SESSION_ID), exception (UNKNOWN_EXCEPTION with Message: org
+	// text the CLI relays), or accepted-reset: the org accepts the job, then
+	// the connection is reset before the answer reaches the client, so the
+	// client cannot tell whether the deployment started.
 	Kind string `yaml:"kind"`
 	// Message is the text of an exception fault.
 	Message string `yaml:"message"`
@@ -86,9 +89,14 @@ type ComponentFailure struct {
 // TestScript is the outcome of a test method, run after run: the n-th run of
 // the method takes Outcomes[n-1], and the last outcome repeats.
 type TestScript struct {
-	Outcomes   []string `yaml:"outcomes"` // pass | fail
-	Message    string   `yaml:"message"`
-	StackTrace string   `yaml:"stackTrace"`
+	Outcomes []string `yaml:"outcomes"` // pass | fail
+	// OrgOutcomes, when set, script the runs against the org's current code
+	// (`sf apex run test`) apart from runs inside a deployment, which run
+	// the deployed code: a regression passes on the org and fails when the
+	// new code is deployed.
+	OrgOutcomes []string `yaml:"orgOutcomes"`
+	Message     string   `yaml:"message"`
+	StackTrace  string   `yaml:"stackTrace"`
 }
 
 // Coverage of one class.
@@ -114,14 +122,14 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-var faultKinds = map[string]bool{"lock": true, "unavailable": true, "reset": true, "session": true, "exception": true}
+var faultKinds = map[string]bool{"lock": true, "unavailable": true, "reset": true, "session": true, "exception": true, "accepted-reset": true}
 
 // Validate reports scenario mistakes.
 func (s *Scenario) Validate() error {
 	var errs []error
 	for i, f := range s.Faults {
 		if !faultKinds[f.Kind] {
-			errs = append(errs, fmt.Errorf("faults[%d].kind %q: use lock, unavailable, reset or session", i, f.Kind))
+			errs = append(errs, fmt.Errorf("faults[%d].kind %q: use lock, unavailable, reset, accepted-reset, session or exception", i, f.Kind))
 		}
 	}
 	for i, c := range s.Components {
@@ -138,7 +146,7 @@ func (s *Scenario) Validate() error {
 		if !strings.Contains(name, ".") {
 			errs = append(errs, fmt.Errorf("tests[%q]: use Class.method or Class.*", name))
 		}
-		for _, o := range t.Outcomes {
+		for _, o := range append(append([]string(nil), t.Outcomes...), t.OrgOutcomes...) {
 			if o != "pass" && o != "fail" {
 				errs = append(errs, fmt.Errorf("tests[%q].outcomes: %q is not pass or fail", name, o))
 			}

@@ -12,6 +12,8 @@ import (
 // DeployResult is the Metadata API DeployResult, with the field names, types
 // and nesting a real org returns (elements in the WSDL's order).
 type DeployResult struct {
+	CanceledBy               string         `xml:"canceledBy,omitempty"`
+	CanceledByName           string         `xml:"canceledByName,omitempty"`
 	CheckOnly                bool           `xml:"checkOnly"`
 	CompletedDate            string         `xml:"completedDate,omitempty"`
 	CreatedBy                string         `xml:"createdBy"`
@@ -218,8 +220,9 @@ func (s *Server) soap(w http.ResponseWriter, r *http.Request, c *call) {
 		}
 		soapResponse(w, "checkDeployStatusResponse", res)
 	case "cancelDeploy":
+		// jsforce sends <cancelDeploy><id>0Af...</id></cancelDeploy>.
 		var req struct {
-			ID string `xml:"String"`
+			ID string `xml:"id"`
 		}
 		_ = decodeOp(body, "cancelDeploy", &req)
 		c.deployID = req.ID
@@ -259,18 +262,8 @@ func (s *Server) deployCall(w http.ResponseWriter, c *call, start func() (*job, 
 		fmt.Fprint(w, "<html><body><h1>503 Service Unavailable</h1>Salesforce is temporarily unavailable. Please try again.</body></html>")
 		return
 	case "reset":
-		c.status = 0
-		if h, ok := w.(http.Hijacker); ok {
-			if conn, _, err := h.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0) // RST, not FIN: ECONNRESET on the client
-				}
-				c.flush()
-				conn.Close()
-				return
-			}
-		}
-		panic(http.ErrAbortHandler)
+		resetConnection(w, c)
+		return
 	}
 	j, err := start()
 	if err != nil {
@@ -282,6 +275,11 @@ func (s *Server) deployCall(w http.ResponseWriter, c *call, start func() (*job, 
 		return
 	}
 	c.deployID = j.ID
+	if f.Kind == "accepted-reset" {
+		// The job runs; only the answer is lost.
+		resetConnection(w, c)
+		return
+	}
 	name := "deployResponse"
 	if strings.HasSuffix(c.op, "deployRecentValidation") {
 		// deployRecentValidation returns the new job id as a bare string.
@@ -305,6 +303,22 @@ func soapVersion(p string) string {
 	_, v, _ := strings.Cut(p, "/Soap/m/")
 	v, _, _ = strings.Cut(v, "/")
 	return v
+}
+
+// resetConnection drops the client's connection with a TCP reset.
+func resetConnection(w http.ResponseWriter, c *call) {
+	c.status = 0
+	if h, ok := w.(http.Hijacker); ok {
+		if conn, _, err := h.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST, not FIN: ECONNRESET on the client
+			}
+			c.flush()
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // soapOperation names the first element inside the SOAP body.
