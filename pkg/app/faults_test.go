@@ -16,7 +16,7 @@ import (
 // the case says.
 const stubLogin = `#!/bin/sh
 if [ "$1 $2" = "org login" ]; then cat >/dev/null; echo '{"status":0,"result":{"username":"ci@example.com"}}'; exit 0; fi
-if [ "$3" = "resume" ]; then echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Succeeded","done":true,"details":{}}}'; exit 0; fi
+if [ "$3" = "report" ]; then echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Succeeded","done":true,"details":{}}}'; exit 0; fi
 `
 
 // runWithStub runs the whole action with the real process runner against a

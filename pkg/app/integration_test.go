@@ -22,7 +22,7 @@ import (
 func failingSF(component string) func(inv sfcli.Invocation) (*sfcli.Output, error) {
 	return func(inv sfcli.Invocation) (*sfcli.Output, error) {
 		switch strings.Join(inv.Args[:3], " ") {
-		case "project deploy resume":
+		case "project deploy report":
 			name, _ := json.Marshal(component)
 			return reply(`{"status":1,"result":{"id":"`+testID+`","status":"Failed","done":true,"success":false,"numberComponentErrors":1,
 				"details":{"componentFailures":[{"componentType":"ApexClass","fullName":`+string(name)+`,"fileName":"classes/Invoice.cls",

@@ -1,8 +1,10 @@
 // Package deploy runs a Salesforce deployment through sf until it succeeds,
 // fails for good, or runs out of time: it submits the job, waits for it
-// (resuming the same job after a wait timeout, never submitting a second
+// (following the same job after a wait timeout, never submitting a second
 // one), classifies every failure and retries only what is worth retrying,
-// with exponential backoff and full jitter.
+// with exponential backoff and full jitter. A submission whose answer was
+// lost is looked up in the org before anything is resubmitted, and the time
+// budget is a deadline for every sf call.
 package deploy
 
 import (
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/avast/retry-go/v4"
+	"github.com/tidwall/gjson"
 
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/result"
@@ -42,7 +45,10 @@ type Deployer struct {
 	Policy   Policy
 	// TargetOrg is the org alias or username for report and cancel.
 	TargetOrg string
-	Now       func() time.Time
+	// Username is the user sf deploys as, when known: a submission whose
+	// answer was lost is looked up among this user's deployments.
+	Username string
+	Now      func() time.Time
 	// Sleep waits d or until ctx is done.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Record, if set, receives every sf call (for the artifacts).
@@ -87,6 +93,9 @@ type Outcome struct {
 	Output    *sfcli.Output
 	Notes     []string
 	NextSteps []string
+	// OutOfTime is set when the time budget ran out before a submission
+	// could start: Verdict is then that of the last submission, if any.
+	OutOfTime bool
 }
 
 // DeploymentAttempts returns the number of the last deployment attempt.
@@ -105,6 +114,9 @@ func (e *attemptFailed) Error() string { return fmt.Sprintf("%s: %s", e.v.Catego
 
 // errSkipQuick signals that a quick deploy should become a full deploy.
 var errSkipQuick = errors.New("validation not usable for quick deploy")
+
+// errOutOfTime stops the attempt loop when no submission may start.
+var errOutOfTime = errors.New("the time budget ran out")
 
 // Run carries out req.
 func (d *Deployer) Run(ctx context.Context, req Request) *Outcome {
@@ -134,6 +146,12 @@ func (d *Deployer) Run(ctx context.Context, req Request) *Outcome {
 	return o
 }
 
+// OutOfTime reports whether the budget of req leaves no time to start a
+// submission: recovery strategies ask before each one.
+func (d *Deployer) OutOfTime(req Request) bool {
+	return !req.Deadline.IsZero() && !d.Now().Before(req.Deadline)
+}
+
 // attemptRun is the state of one Run.
 type attemptRun struct {
 	d   *Deployer
@@ -143,9 +161,21 @@ type attemptRun struct {
 	n int
 	// inFlight is the id of a submitted job not known to have finished.
 	inFlight string
+	// seen are the jobs this run submitted, never adopted as another's.
+	seen map[string]bool
+	// noResubmit is set when the org could not say whether a submission
+	// whose answer was lost started: submitting again might deploy twice.
+	noResubmit bool
 }
 
 func (r *attemptRun) once(ctx context.Context) error {
+	if r.d.OutOfTime(r.req) {
+		r.o.OutOfTime = true
+		if len(r.o.Attempts) > 0 {
+			r.lastAttempt().Decision = "stop: the time budget ran out; no new submission"
+		}
+		return retry.Unrecoverable(errOutOfTime)
+	}
 	r.n++
 	dep, v, err := r.deployOnce(ctx)
 	if dep != nil {
@@ -172,6 +202,10 @@ func (r *attemptRun) shouldRetry(err error) (bool, time.Duration) {
 		return false, 0
 	}
 	last := r.lastAttempt()
+	if r.noResubmit {
+		last.Decision = "stop: the org could not say whether the lost submission started; submitting again could deploy twice"
+		return false, 0
+	}
 	ok, why := r.d.Policy.Retryable(af.v)
 	if !ok {
 		last.Decision = "stop: " + why
@@ -182,8 +216,9 @@ func (r *attemptRun) shouldRetry(err error) (bool, time.Duration) {
 		return false, 0
 	}
 	delay := r.d.Policy.Backoff(r.n - r.req.FirstAttempt)
-	if !r.req.Deadline.IsZero() && r.d.Now().Add(delay).After(r.req.Deadline) {
+	if !r.req.Deadline.IsZero() && !r.d.Now().Add(delay).Before(r.req.Deadline) {
 		last.Decision = "stop: the time budget would run out before the next attempt"
+		r.o.OutOfTime = true
 		return false, 0
 	}
 	last.Decision = fmt.Sprintf("retry in %s: %s", roundDelay(delay), why)
@@ -208,23 +243,24 @@ func (r *attemptRun) lastAttempt() *result.Attempt {
 // deployOnce submits one deployment and waits for its end.
 func (r *attemptRun) deployOnce(ctx context.Context) (*result.Deploy, Verdict, error) {
 	mode := r.req.Mode
-	out, v, err := r.submit(ctx, mode)
+	id, v, err := r.submit(ctx, mode)
 	if errors.Is(err, errSkipQuick) {
 		r.o.Notes = append(r.o.Notes, fmt.Sprintf("Validation %s cannot be quick-deployed; quick-fallback is on, so the action ran a full deployment instead.", r.req.JobID))
 		mode = config.ModeDeploy
-		out, v, err = r.submit(ctx, mode)
+		id, v, err = r.submit(ctx, mode)
 	}
-	if err != nil || out == nil {
+	if err != nil || id == "" {
 		return nil, v, err
 	}
-	id := out.Envelope.DeployID()
-	r.o.DeployID, r.inFlight = id, id
 	return r.waitFor(ctx, id)
 }
 
 // submit starts the job and returns the submission's output when it gave a
-// job id; otherwise the verdict of the failed submission.
-func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (*sfcli.Output, Verdict, error) {
+// job id; otherwise the verdict of the failed submission. A submission whose
+// answer was lost (a network error, sf cut off) may still have started a
+// job: the job sf names is adopted, else the org is asked, and the verdict
+// says "not submitted" only when the org says no such job exists.
+func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (string, Verdict, error) {
 	var args []string
 	switch mode {
 	case config.ModeValidate:
@@ -238,36 +274,141 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (*sfcli.Outpu
 	if kind == "" {
 		kind = string(mode)
 	}
+	// The org's clock and ours may differ by a little: look back a minute
+	// (jobs this run submitted itself are never adopted).
+	since := r.d.Now().Add(-time.Minute)
 	out, err := r.call(ctx, kind, args)
 	if err != nil {
-		return nil, Verdict{Category: result.CategoryConfig, Reason: err.Error()}, err
+		return "", Verdict{Category: result.CategoryConfig, Reason: err.Error()}, err
 	}
-	if out.Envelope != nil && !out.Envelope.IsError() && out.Envelope.DeployID() != "" {
-		r.lastAttempt().Outcome = "submitted " + out.Envelope.DeployID()
-		return out, Verdict{}, nil
+	if id := deployID(out); id != "" {
+		if out.Envelope.IsError() {
+			r.o.Notes = append(r.o.Notes, fmt.Sprintf("sf reported %s while submitting, but named the job %s: the action followed that job instead of submitting again.", out.Envelope.Name, id))
+		}
+		return r.adopt(id, "submitted "+id), Verdict{}, nil
 	}
 	if mode == config.ModeQuick && out.Envelope != nil && out.Envelope.Name == "CannotQuickDeployError" {
 		r.lastAttempt().Category = result.CategoryConfig
 		if r.req.QuickFallback {
 			r.lastAttempt().Decision = "fall back to a full deployment (quick-fallback)"
-			return nil, Verdict{}, errSkipQuick
+			return "", Verdict{}, errSkipQuick
 		}
 		r.o.NextSteps = append(r.o.NextSteps, "Validate again (mode: validate) and quick-deploy the new deploy-id within 10 days, or set quick-fallback: true to deploy in full when the validation cannot be used.")
 	}
 	v := r.classify(out, nil)
 	r.o.Output = out
-	return nil, v, nil
+	if ctx.Err() != nil || !lostAnswer(out, v) {
+		return "", v, nil
+	}
+	cut := r.d.OutOfTime(r.req)
+	if cut {
+		// The budget's deadline stopped sf mid-submission.
+		v = Verdict{Category: result.CategoryTimeout, Reason: "the time budget ran out while the deployment was being submitted"}
+		r.lastAttempt().Category, r.lastAttempt().Outcome = v.Category, v.Reason
+	}
+	id, err := r.findSubmitted(ctx, since, mode)
+	if cut {
+		r.noResubmit = true
+		if id != "" {
+			r.adopt(id, "cut off by the time budget; the org has it as "+id)
+			return "", r.timedOut(id, nil), nil
+		}
+		r.o.NextSteps = append(r.o.NextSteps, "Check Setup > Deployment Status for a deployment this run may have started, before running it again.")
+		return "", v, nil
+	}
+	switch {
+	case err != nil:
+		r.noResubmit = true
+		r.o.Notes = append(r.o.Notes, fmt.Sprintf("The submission's answer was lost (%s) and the org could not be asked whether the deployment started (%v); the action did not submit again, to never deploy twice.", v.Reason, err))
+		r.o.NextSteps = append(r.o.NextSteps, "Check Setup > Deployment Status (or: sf data query --use-tooling-api --query \"SELECT Id, Status, CreatedDate FROM DeployRequest ORDER BY CreatedDate DESC LIMIT 5\") for a deployment this run started, before running it again.")
+		return "", v, nil
+	case id != "":
+		r.o.Notes = append(r.o.Notes, fmt.Sprintf("The submission's answer was lost (%s), but the org had accepted it as job %s: the action followed that job instead of submitting again.", v.Reason, id))
+		return r.adopt(id, "submission answer lost; the org has it as "+id), Verdict{}, nil
+	}
+	r.lastAttempt().Outcome = v.Reason + "; the org confirms no deployment started"
+	return "", v, nil
+}
+
+// deployID is the job an output names, if any.
+func deployID(out *sfcli.Output) string {
+	if out.Envelope == nil {
+		return ""
+	}
+	return out.Envelope.DeployID()
+}
+
+// adopt records id as the job of this attempt.
+func (r *attemptRun) adopt(id, outcome string) string {
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[id] = true
+	a := r.lastAttempt()
+	a.Outcome, a.DeployID, a.Category = outcome, id, result.CategoryNone
+	r.o.DeployID, r.inFlight = id, id
+	r.o.Output = nil
+	return id
+}
+
+// lostAnswerPatterns are catalog entries for a connection that broke while
+// a request was in flight: the org may have acted on it.
+var lostAnswerPatterns = map[string]bool{
+	"connection-reset": true, "connection-timed-out": true, "tls-disconnected": true, "retry-limit-network": true,
+}
+
+// lostAnswer reports whether a failed submission may nonetheless have
+// started a job: the connection broke mid-request, or sf was cut off before
+// it printed an answer.
+func lostAnswer(out *sfcli.Output, v Verdict) bool {
+	if out.Envelope == nil {
+		return true
+	}
+	return out.Envelope.IsError() && lostAnswerPatterns[v.Diagnosis.PatternID]
+}
+
+// findSubmitted asks the org (Tooling API DeployRequest) for a deployment of
+// this user, of this kind, created since since and not already known to the
+// run. It returns "" when the org says there is none.
+func (r *attemptRun) findSubmitted(ctx context.Context, since time.Time, mode config.Mode) (string, error) {
+	soql := "SELECT Id, Status, CheckOnly, CreatedDate FROM DeployRequest WHERE CreatedDate >= " + since.UTC().Format("2006-01-02T15:04:05Z")
+	if r.d.Username != "" {
+		soql += " AND CreatedBy.Username = '" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(r.d.Username) + "'"
+	}
+	soql += " ORDER BY CreatedDate DESC LIMIT 20"
+	ctx, cancel := r.graceContext(ctx)
+	defer cancel()
+	out, err := r.d.call(ctx, r.o, r.n, "find-submitted", sfcli.Invocation{Args: sfcli.DataQueryTooling(soql, r.d.TargetOrg), Dir: r.req.Dir})
+	if err != nil {
+		return "", err
+	}
+	if out.ExitCode != 0 || out.Envelope == nil || out.Envelope.IsError() || out.Envelope.Result == nil {
+		return "", errors.New(out.Describe())
+	}
+	checkOnly := mode.CheckOnly()
+	for _, rec := range gjson.GetBytes(out.Envelope.Result, "records").Array() {
+		id := rec.Get("Id").String()
+		if id == "" || r.seen[id] || rec.Get("CheckOnly").Bool() != checkOnly {
+			continue
+		}
+		r.lastAttempt().Outcome = "the org has job " + id + " from the lost submission"
+		return id, nil
+	}
+	r.lastAttempt().Outcome = "the org has no deployment from the lost submission"
+	return "", nil
 }
 
 // waitFor follows job id until it finishes, the deadline passes or ctx ends.
-// A wait timeout resumes the same job: it never submits a second deployment.
+// It polls with `project deploy report --wait`, which needs no local job
+// cache (a quick deploy or an adopted job is not in it). A wait timeout
+// follows the same job: it never submits a second deployment.
 func (r *attemptRun) waitFor(ctx context.Context, id string) (*result.Deploy, Verdict, error) {
 	var last *result.Deploy
-	lostContact, resumes := 0, 0
+	lostContact, polls := 0, 0
 	for {
-		// Without a deadline, bound the resumes so a misbehaving CLI that
+		// Without a deadline, bound the polls so a misbehaving CLI that
 		// returns at once cannot keep the loop spinning.
-		if resumes++; r.req.Deadline.IsZero() && resumes > max(1, r.d.Policy.MaxAttempts) {
+		if polls++; r.req.Deadline.IsZero() && polls > max(1, r.d.Policy.MaxAttempts) {
 			return last, r.timedOut(id, last), nil
 		}
 		wait := r.d.Policy.Wait
@@ -277,7 +418,8 @@ func (r *attemptRun) waitFor(ctx context.Context, id string) (*result.Deploy, Ve
 		if wait < time.Second {
 			return last, r.timedOut(id, last), nil
 		}
-		out, err := r.call(ctx, "resume", sfcli.DeployResume(id, wait))
+		start := r.d.Now()
+		out, err := r.call(ctx, "wait", sfcli.DeployReportWait(id, r.d.TargetOrg, wait))
 		if err != nil {
 			return last, Verdict{Category: result.CategoryConfig, Reason: err.Error()}, err
 		}
@@ -292,30 +434,28 @@ func (r *attemptRun) waitFor(ctx context.Context, id string) (*result.Deploy, Ve
 				r.o.Output = out
 				return dep, v, nil
 			}
+			lostContact = 0
+		} else if r.d.OutOfTime(r.req) {
+			return last, r.timedOut(id, last), nil
+		} else if lostContact++; lostContact >= 3 || !v.Transient {
+			// The wait itself failed (network, session) three times in a
+			// row, or for a reason waiting again cannot fix.
+			r.o.Output = out
+			return last, v, nil
 		}
-		if dep == nil && v.Category != result.CategoryTimeout {
-			// The wait itself failed (network, session, a validation error
-			// without details). Ask the org where the job stands before
-			// deciding anything: it may well have finished.
-			rep, err := r.call(ctx, "report", sfcli.DeployReport(id, r.d.TargetOrg))
-			if err != nil {
-				return last, Verdict{Category: result.CategoryConfig, Reason: err.Error()}, err
-			}
-			if rdep, rv := r.read(rep); rdep != nil {
-				last = rdep
-				if rdep.Finished() {
-					r.inFlight = ""
-					r.o.Output = rep
-					return rdep, rv, nil
-				}
-			} else if lostContact++; lostContact >= 3 || !v.Transient {
-				r.o.Output = out
-				return last, v, nil
+		r.lastAttempt().Decision = fmt.Sprintf("job %s still running: keep waiting (same job, no new deployment)", id)
+		if took := r.d.Now().Sub(start); took < minPoll {
+			// sf came back at once (an error, a wait shorter than asked):
+			// pause so the loop cannot spin.
+			if err := r.d.Sleep(ctx, minPoll-took); err != nil {
+				return last, Verdict{Category: result.CategoryUnknown, Reason: "canceled"}, nil
 			}
 		}
-		r.lastAttempt().Decision = fmt.Sprintf("job %s still running: resume waiting (same job, no new deployment)", id)
 	}
 }
+
+// minPoll is the shortest time between two waits on the same job.
+const minPoll = 10 * time.Second
 
 // read parses an output's deploy result and classifies it.
 func (r *attemptRun) read(out *sfcli.Output) (*result.Deploy, Verdict) {
@@ -373,7 +513,7 @@ func (r *attemptRun) cancelInFlight() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), CancelTimeout)
 	defer cancel()
-	out, err := r.call(ctx, "cancel", sfcli.DeployCancel(r.inFlight, r.d.TargetOrg))
+	out, err := r.d.call(ctx, r.o, r.n, "cancel", sfcli.Invocation{Args: sfcli.DeployCancel(r.inFlight, r.d.TargetOrg), Dir: r.req.Dir})
 	switch {
 	case err != nil:
 		r.o.Notes = append(r.o.Notes, fmt.Sprintf("Could not cancel deployment %s: %v", r.inFlight, err))
@@ -384,13 +524,41 @@ func (r *attemptRun) cancelInFlight() {
 	}
 }
 
-// CancelTimeout bounds the cancel call after a workflow cancellation, which
-// the runner follows with SIGKILL 7.5 s after SIGINT.
-const CancelTimeout = 4 * time.Second
+// CancelTimeout bounds the cancel call after a workflow cancellation. The
+// runner sends SIGTERM 7.5 s after SIGINT and SIGKILL 2.5 s after that; sf
+// needs a few seconds to start, and the outputs are written after the call.
+const CancelTimeout = 6 * time.Second
 
-// call runs one sf command and records it in the timeline.
+// call runs one sf command and records it in the timeline. The call ends at
+// the time budget's deadline at the latest.
 func (r *attemptRun) call(ctx context.Context, kind string, args []string) (*sfcli.Output, error) {
+	ctx, cancel := r.d.budgetContext(ctx, r.req.Deadline)
+	defer cancel()
 	return r.d.call(ctx, r.o, r.n, kind, sfcli.Invocation{Args: args, Dir: r.req.Dir})
+}
+
+// Grace is how long past the time budget the action may still talk to the
+// org to find out about a job it may have started (a submission that the
+// deadline cut off), so that it can name the job instead of losing it.
+const Grace = 10 * time.Second
+
+// graceContext bounds a call that must still run when the budget is (nearly)
+// spent: until the deadline plus Grace.
+func (r *attemptRun) graceContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if r.req.Deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, max(r.req.Deadline.Add(Grace).Sub(r.d.Now()), Grace))
+}
+
+// budgetContext bounds one sf call by the deadline (zero: none). The
+// deadline is on the injected clock; the context counts real time, so the
+// remaining budget is what carries over.
+func (d *Deployer) budgetContext(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, deadline.Sub(d.Now()))
 }
 
 // call runs one sf command as part of attempt n and records it in o.

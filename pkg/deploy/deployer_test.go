@@ -28,6 +28,10 @@ func finished(id, status string, exit int, details string) reply {
 	return reply{JSON: fmt.Sprintf(`{"status":%d,"result":{"id":%q,"done":true,"status":%q,"details":%s}}`, exit, id, status, details), Exit: exit}
 }
 
+func inProgress(id string) reply {
+	return reply{JSON: fmt.Sprintf(`{"status":0,"result":{"id":%q,"done":false,"status":"InProgress","details":{"componentFailures":[],"componentSuccesses":[]}}}`, id), Exit: 0}
+}
+
 func sfError(name, msg string, data string) reply {
 	if data == "" {
 		data = "{}"
@@ -37,13 +41,17 @@ func sfError(name, msg string, data string) reply {
 
 const compileError = `{"componentFailures":[{"componentType":"ApexClass","fullName":"Hello","fileName":"classes/Hello.cls","lineNumber":3,"columnNumber":5,"problem":"Variable does not exist: x","problemType":"Error"}],"componentSuccesses":[]}`
 
-// newSF answers sf calls from per-command queues ("start", "resume",
-// "apex", ...); a reply left unused fails the test.
-func newSF(t *testing.T, queues map[string][]reply) *testkit.SF {
+// newSF answers sf calls from per-command queues ("start", "report",
+// "query" for data query, "apex" for apex run test...); a reply left
+// unused fails the test.
+func newSF(t testing.TB, queues map[string][]reply) *testkit.SF {
 	sf := testkit.NewSF(t, queues)
 	sf.Key = func(args []string) string {
-		if args[0] == "apex" {
+		switch args[0] {
+		case "apex":
 			return "apex"
+		case "data":
+			return "query"
 		}
 		return args[2]
 	}
@@ -65,7 +73,9 @@ func fakeClassify(out *sfcli.Output, d *result.Deploy) Verdict {
 		return Verdict{Category: result.CategoryUnknown, Reason: out.Describe()}
 	}
 	switch name := out.Envelope.Name; {
-	case strings.Contains(name, "LOCK"), strings.Contains(out.Envelope.Message, "ECONNRESET"):
+	case strings.Contains(out.Envelope.Message, "ECONNRESET"), strings.Contains(out.Envelope.Message, "fetch failed"):
+		return Verdict{Category: result.CategoryTransient, Transient: true, Reason: out.Envelope.Message, Diagnosis: result.Diagnosis{PatternID: "connection-reset"}}
+	case strings.Contains(name, "LOCK"):
 		return Verdict{Category: result.CategoryTransient, Transient: true, Reason: name}
 	case name == "ClientTimeoutError" || strings.Contains(out.Envelope.Message, "client has timed out"):
 		return Verdict{Category: result.CategoryTimeout, Reason: "client timed out"}
@@ -134,14 +144,16 @@ func TestDeployerDecisions(t *testing.T) {
 	}{
 		{
 			name:   "clean deploy",
-			queues: map[string][]reply{"start": {queued(id)}, "resume": {finished(id, "Succeeded", 0, "")}},
+			queues: map[string][]reply{"start": {queued(id)}, "report": {finished(id, "Succeeded", 0, "")}},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
 			wantDecisions: []string{"", "done"},
 		},
 		{
 			name: "lock on first submission then success",
-			queues: map[string][]reply{"start": {sfError("sf:UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", ""), queued(id)},
-				"resume": {finished(id, "Succeeded", 0, "")}},
+			queues: map[string][]reply{
+				"start":  {sfError("sf:UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", ""), queued(id)},
+				"report": {finished(id, "Succeeded", 0, "")},
+			},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 2, wantStarts: 2,
 			// Full jitter with Rand = n/2: half of the 30 s ceiling.
 			wantSleeps:    []time.Duration{15 * time.Second},
@@ -149,14 +161,14 @@ func TestDeployerDecisions(t *testing.T) {
 		},
 		{
 			name:         "compile error is never retried",
-			queues:       map[string][]reply{"start": {queued(id)}, "resume": {finished(id, "Failed", 1, compileError)}},
+			queues:       map[string][]reply{"start": {queued(id)}, "report": {finished(id, "Failed", 1, compileError)}},
 			wantCategory: result.CategoryMetadata, wantAttempts: 1, wantStarts: 1,
 			wantDecisions: []string{"", "stop: metadata failures are not transient"},
 		},
 		{
 			name:    "retry-on any retries a compile error",
 			retryOn: config.RetryAny,
-			queues:  map[string][]reply{"start": {queued(id), queued(id)}, "resume": {finished(id, "Failed", 1, compileError), finished(id, "Succeeded", 0, "")}},
+			queues:  map[string][]reply{"start": {queued(id), queued(id)}, "report": {finished(id, "Failed", 1, compileError), finished(id, "Succeeded", 0, "")}},
 			wantOK:  true, wantCategory: result.CategoryNone, wantAttempts: 2, wantStarts: 2, wantSleeps: []time.Duration{15 * time.Second},
 		},
 		{
@@ -183,16 +195,19 @@ func TestDeployerDecisions(t *testing.T) {
 			wantDecisions: []string{"retry in 15s: transient", "retry in 30s: transient", "stop: all 3 attempts used (max-attempts)"},
 		},
 		{
-			name: "wait timeout resumes the same job",
-			queues: map[string][]reply{"start": {queued(id)},
-				"resume": {sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`), finished(id, "Succeeded", 0, "")}},
+			name: "wait timeout follows the same job",
+			queues: map[string][]reply{
+				"start":  {queued(id)},
+				"report": {inProgress(id), finished(id, "Succeeded", 0, "")},
+			},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
 		},
 		{
-			name: "lost contact while waiting: the org says it finished",
-			queues: map[string][]reply{"start": {queued(id)},
-				"resume": {sfError("MetadataTransferError", "Exceeded maximum of 1000 consecutive retryable errors. Last error: ECONNRESET", `{"id":"`+id+`"}`)},
-				"report": {finished(id, "Succeeded", 0, "")}},
+			name: "lost contact while waiting: the next wait finds it finished",
+			queues: map[string][]reply{
+				"start":  {queued(id)},
+				"report": {sfError("MetadataTransferError", "Exceeded maximum of 1000 consecutive retryable errors. Last error: ECONNRESET", `{"id":"`+id+`"}`), finished(id, "Succeeded", 0, "")},
+			},
 			wantOK: true, wantCategory: result.CategoryNone, wantAttempts: 1, wantStarts: 1,
 		},
 	}
@@ -233,11 +248,11 @@ func TestDeployerDecisions(t *testing.T) {
 
 func TestDeployerBudgetRunsOutWhileRunning(t *testing.T) {
 	const id = "0Af000000000002AAA"
-	timeout := sfError("MetadataTransferError", "Metadata API request failed: The client has timed out.", `{"id":"`+id+`"}`)
-	sf := newSF(t, map[string][]reply{"start": {queued(id)}, "resume": {timeout}})
+	running := inProgress(id)
+	sf := newSF(t, map[string][]reply{"start": {queued(id)}, "report": {running}})
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	d := newDeployer(sf, clock, config.RetryTransient)
-	o := d.Run(context.Background(), Request{Mode: config.ModeDeploy, Deadline: clock.now.Add(4 * time.Minute)})
+	o := d.Run(context.Background(), Request{Mode: config.ModeDeploy, Deadline: clock.now.Add(9 * time.Minute)})
 	if o.Succeeded || o.Verdict.Category != result.CategoryTimeout || o.DeployID != id {
 		t.Fatalf("outcome = %+v", o)
 	}
@@ -252,7 +267,7 @@ func TestDeployerBudgetRunsOutWhileRunning(t *testing.T) {
 func TestDeployerCancelStopsTheJob(t *testing.T) {
 	const id = "0Af000000000003AAA"
 	sf := newSF(t, map[string][]reply{"start": {queued(id)}, "cancel": {reply{JSON: `{"status":0,"result":{"id":"` + id + `","status":"Canceled"}}`}}})
-	sf.Block = "resume"
+	sf.Block = "report"
 	clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
 	d := newDeployer(sf, clock, config.RetryTransient)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -276,7 +291,7 @@ func TestDeployerQuickFallback(t *testing.T) {
 		t.Run(fmt.Sprint("fallback=", fallback), func(t *testing.T) {
 			queues := map[string][]reply{"quick": {cannot}}
 			if fallback {
-				queues["start"], queues["resume"] = []reply{queued(id)}, []reply{finished(id, "Succeeded", 0, "")}
+				queues["start"], queues["report"] = []reply{queued(id)}, []reply{finished(id, "Succeeded", 0, "")}
 			}
 			sf := newSF(t, queues)
 			clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
@@ -309,5 +324,108 @@ func TestBackoff(t *testing.T) {
 	}
 	if got := (Policy{}).Backoff(1); got != 0 {
 		t.Errorf("zero delay = %s", got)
+	}
+}
+
+func deployRequests(records ...string) reply {
+	return reply{JSON: fmt.Sprintf(`{"status":0,"result":{"records":[%s],"totalSize":%d,"done":true}}`, strings.Join(records, ","), len(records)), Exit: 0}
+}
+
+func deployRequest(id string, checkOnly bool) string {
+	return fmt.Sprintf(`{"attributes":{"type":"DeployRequest"},"Id":%q,"Status":"InProgress","CheckOnly":%v,"CreatedDate":"2026-11-23T02:01:00.000Z"}`, id, checkOnly)
+}
+
+// A submission whose answer was lost may have started a job: the action
+// follows the job sf or the org names and submits again only when the org
+// says no job exists.
+func TestDeployerLostSubmitAnswer(t *testing.T) {
+	const id, other = "0Af000000000005AAA", "0Af000000000006AAA"
+	reset := sfError("TypeError", "fetch failed", "")
+	cases := []struct {
+		name         string
+		mode         config.Mode
+		queues       map[string][]reply
+		wantOK       bool
+		wantCategory result.Category
+		wantSubmits  int
+		wantQueries  int
+		wantDeployID string
+		wantNote     string
+	}{
+		{
+			name:   "sf names the job in its error document",
+			queues: map[string][]reply{"start": {sfError("TypeError", "fetch failed", `{"deployId":"`+id+`"}`)}, "report": {finished(id, "Succeeded", 0, "")}},
+			wantOK: true, wantCategory: result.CategoryNone, wantSubmits: 1, wantDeployID: id, wantNote: "named the job " + id,
+		},
+		{
+			name: "the org has the job: follow it to its real outcome",
+			queues: map[string][]reply{"start": {reset}, "query": {deployRequests(deployRequest(id, false))},
+				"report": {inProgress(id), finished(id, "Failed", 1, compileError)}},
+			wantCategory: result.CategoryMetadata, wantSubmits: 1, wantQueries: 1, wantDeployID: id, wantNote: "had accepted it as job " + id,
+		},
+		{
+			name: "a validation adopts a check-only job only",
+			mode: config.ModeValidate,
+			queues: map[string][]reply{"validate": {reset}, "query": {deployRequests(deployRequest(other, false), deployRequest(id, true))},
+				"report": {finished(id, "Succeeded", 0, "")}},
+			wantOK: true, wantCategory: result.CategoryNone, wantSubmits: 1, wantQueries: 1, wantDeployID: id,
+		},
+		{
+			name: "the org has none: submit again",
+			queues: map[string][]reply{"start": {reset, queued(id)}, "query": {deployRequests()},
+				"report": {finished(id, "Succeeded", 0, "")}},
+			wantOK: true, wantCategory: result.CategoryNone, wantSubmits: 2, wantQueries: 1, wantDeployID: id,
+		},
+		{
+			name:         "the org cannot be asked: never submit again",
+			queues:       map[string][]reply{"start": {reset}, "query": {sfError("sf:INVALID_SESSION_ID", "Session expired or invalid", "")}},
+			wantCategory: result.CategoryTransient, wantSubmits: 1, wantQueries: 1, wantNote: "did not submit again",
+		},
+		{
+			name: "sf printed nothing: the answer is lost too",
+			queues: map[string][]reply{"start": {{JSON: "", Exit: 1}}, "query": {deployRequests(deployRequest(id, false))},
+				"report": {finished(id, "Succeeded", 0, "")}},
+			wantOK: true, wantCategory: result.CategoryNone, wantSubmits: 1, wantQueries: 1, wantDeployID: id,
+		},
+		{
+			name:         "a refused submission (a lock) is not ambiguous: no query",
+			queues:       map[string][]reply{"start": {sfError("sf:UNABLE_TO_LOCK_ROW", "locked", ""), queued(id)}, "report": {finished(id, "Succeeded", 0, "")}},
+			wantOK:       true,
+			wantCategory: result.CategoryNone, wantSubmits: 2, wantDeployID: id,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sf := newSF(t, tc.queues)
+			clock := &fakeClock{now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)}
+			d := newDeployer(sf, clock, config.RetryTransient)
+			d.Username = "ci@example.com"
+			mode := tc.mode
+			if mode == "" {
+				mode = config.ModeDeploy
+			}
+			o := d.Run(context.Background(), Request{Mode: mode, Deadline: clock.now.Add(3 * time.Hour)})
+			if o.Succeeded != tc.wantOK || o.Verdict.Category != tc.wantCategory {
+				t.Errorf("succeeded %v category %s (%s); want %v %s", o.Succeeded, o.Verdict.Category, o.Verdict.Reason, tc.wantOK, tc.wantCategory)
+			}
+			verb := map[config.Mode]string{config.ModeDeploy: "start", config.ModeValidate: "validate"}[mode]
+			if got := sf.Count("project deploy " + verb); got != tc.wantSubmits {
+				t.Errorf("submissions = %d, want %d:\n%s", got, tc.wantSubmits, strings.Join(sf.Calls(), "\n"))
+			}
+			if got := sf.Count("data query --use-tooling-api"); got != tc.wantQueries {
+				t.Errorf("org queries = %d, want %d", got, tc.wantQueries)
+			}
+			if o.DeployID != tc.wantDeployID {
+				t.Errorf("deploy id %q, want %q", o.DeployID, tc.wantDeployID)
+			}
+			if tc.wantNote != "" && !strings.Contains(strings.Join(o.Notes, "\n"), tc.wantNote) {
+				t.Errorf("notes %q lack %q", o.Notes, tc.wantNote)
+			}
+			for _, c := range sf.Calls() {
+				if strings.HasPrefix(c, "data query") && !strings.Contains(c, "FROM DeployRequest WHERE CreatedDate >= 2026-11-23T") || strings.HasPrefix(c, "data query") && !strings.Contains(c, "CreatedBy.Username = 'ci@example.com'") {
+					t.Errorf("query %q must ask for this user's deployments since the submission", c)
+				}
+			}
+		})
 	}
 }

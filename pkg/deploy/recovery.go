@@ -22,11 +22,13 @@ type Phase struct {
 // Recovery wraps a Deployer with the strategies that make a failed
 // deployment succeed without a blind retry, or fail with the full story:
 // flaky-test reruns, fallbacks, and the post-deployment health check with
-// rollback. Each strategy is off unless configured.
+// rollback. Each strategy is off unless configured, and none starts once the
+// time budget is spent: the verdict then stays the original failure's.
 type Recovery struct {
 	*Deployer
-	// RerunFailedTests re-runs failed Apex tests alone when a deployment
-	// failed only on tests; RerunAttempts bounds the reruns (default 2).
+	// RerunFailedTests re-runs failed Apex tests, against the code being
+	// deployed, when a deployment failed only on tests; RerunAttempts bounds
+	// the tries to get that run going (default 2).
 	RerunFailedTests bool
 	RerunAttempts    int
 	// TestWait bounds one `sf apex run test` call.
@@ -45,7 +47,7 @@ type Recovery struct {
 // Report is the outcome of a deployment with recovery.
 type Report struct {
 	*Outcome
-	// FlakyTests failed in the deployment but passed when re-run alone.
+	// FlakyTests failed in the deployment but passed when re-run.
 	FlakyTests []string
 	// Recovered is true when the deployment succeeded only thanks to a
 	// retry, a rerun or a fallback.
@@ -61,16 +63,39 @@ func (rc *Recovery) Run(ctx context.Context, req Request) *Report {
 	if rep.Succeeded {
 		rep.Recovered = rep.DeploymentAttempts() > 1
 	}
-	if rc.RerunFailedTests && rc.onlyTestsFailed(rep.Outcome) && ctx.Err() == nil {
+	if rc.RerunFailedTests && rc.onlyTestsFailed(rep.Outcome) && ctx.Err() == nil && rc.inTime(req, rep, "re-run the failed tests") {
 		rc.rerunFlaky(ctx, req, rep)
 	}
-	if !rep.Succeeded && !rep.Canceled && ctx.Err() == nil && rc.fallbackApplies(rep.Verdict.Category) {
+	if !rep.Succeeded && !rep.Canceled && ctx.Err() == nil && rc.fallbackApplies(rep.Verdict.Category) && rc.inTime(req, rep, fmt.Sprintf("try fallback %s", rc.Fallback)) {
 		rc.fallback(ctx, req, rep)
 	}
-	if rep.Succeeded && !req.Mode.CheckOnly() && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil {
+	if rep.Succeeded && !req.Mode.CheckOnly() && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil && rc.inTime(req, rep, "run the health check") {
 		rc.healthCheck(ctx, req, rep)
 	}
 	return rep
+}
+
+// inTime reports whether the budget leaves time to start a strategy; when
+// it does not, the report says the budget stopped the recovery.
+func (rc *Recovery) inTime(req Request, rep *Report, what string) bool {
+	if !rc.OutOfTime(req) {
+		return true
+	}
+	rep.stoppedByBudget(what)
+	return false
+}
+
+// stoppedByBudget records that the time budget stopped a recovery step: the
+// verdict stays that of the failure being recovered from.
+func (rep *Report) stoppedByBudget(what string) {
+	rep.OutOfTime = true
+	rep.Notes = append(rep.Notes, fmt.Sprintf("The time budget ran out before deploy-guard could %s; the verdict is that of the failure it was recovering from.", what))
+	if len(rep.Attempts) > 0 {
+		last := &rep.Attempts[len(rep.Attempts)-1]
+		if last.Decision == "" || last.Decision == "done" {
+			last.Decision = "stop: the time budget ran out before deploy-guard could " + what
+		}
+	}
 }
 
 // onlyTestsFailed reports whether a deployment failed on Apex test failures
@@ -84,12 +109,18 @@ func (rc *Recovery) onlyTestsFailed(o *Outcome) bool {
 	return len(d.TestFailures) > 0 && !d.HasComponentErrors() && d.ErrorMessage == ""
 }
 
-// rerunFlaky re-runs the failed tests alone. Tests that pass are flaky; when
-// all of them are, the deployment is attempted once more.
+// rerunFlaky re-runs the failed tests in a check-only deployment of the same
+// content, so they run against the code being deployed (a deployment that
+// failed on tests was rolled back: `apex run test` would run the org's old
+// code, where a regression passes). Tests are judged by their outcomes
+// alone; coverage does not count there. When every failed test passes, they
+// are flaky and the deployment is attempted once more.
 func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 	failed := map[string]bool{}
+	classes := map[string]bool{}
 	for _, t := range rep.Deploy.TestFailures {
 		failed[t.FullName()] = true
+		classes[t.Class] = true
 	}
 	n := rep.DeploymentAttempts()
 	pending := make([]string, 0, len(failed))
@@ -97,57 +128,82 @@ func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 		pending = append(pending, name)
 	}
 	sort.Strings(pending)
+	check := req
+	check.Mode, check.Kind, check.FirstAttempt, check.MaxAttempts = config.ModeValidate, "rerun-tests", n-1, 1
+	check.Spec.TestLevel, check.Spec.Tests = "RunSpecifiedTests", sortedKeys(classes)
 	// Each failed test is judged on one run alone; RerunAttempts bounds the
-	// tries to get that run going (a test run that fails to start or to
-	// finish is retried with its own backoff, never judged).
+	// tries to get that run going (a check-only deployment that fails to
+	// start or to finish is tried again after a backoff, never judged).
 	attempts := rc.RerunAttempts
 	if attempts <= 0 {
 		attempts = 2
 	}
-	var run *result.TestRun
-	var err error
+	var run *result.Deploy
+	var why string
 	for i := 1; i <= attempts && ctx.Err() == nil; i++ {
 		if i > 1 {
 			if serr := rc.Sleep(ctx, min(rc.Policy.Backoff(i-1), 30*time.Second)); serr != nil {
 				break
 			}
+			if !rc.inTime(req, rep, "re-run the failed tests") {
+				return
+			}
 		}
-		if run, err = rc.runTests(ctx, rep.Outcome, n, "rerun-tests", pending); err == nil {
+		out := rc.Deployer.Run(ctx, check)
+		rep.Attempts = append(rep.Attempts, out.Attempts...)
+		if out.Deploy != nil && out.Deploy.Finished() && out.Deploy.Status != "Canceled" && !out.Deploy.HasComponentErrors() {
+			run = out.Deploy
 			break
 		}
-		rep.Attempts[len(rep.Attempts)-1].Decision = "the test run did not complete: " + err.Error()
+		why = out.Verdict.Reason
+		if out.OutOfTime || out.Verdict.Category == result.CategoryTimeout {
+			rep.stoppedByBudget("finish re-running the failed tests")
+			return
+		}
+		if len(rep.Attempts) > 0 {
+			rep.Attempts[len(rep.Attempts)-1].Decision = "the check-only run did not complete: " + why
+		}
 	}
 	if run == nil {
-		if err == nil {
-			err = ctx.Err()
+		if why == "" && ctx.Err() != nil {
+			why = ctx.Err().Error()
 		}
-		rep.Notes = append(rep.Notes, fmt.Sprintf("Re-running the failed tests did not work, so flaky tests could not be told from broken ones: %v", err))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("Re-running the failed tests did not work, so flaky tests could not be told from broken ones: %s", why))
 		return
 	}
 	passed := map[string]bool{}
-	for _, p := range run.Passes {
+	for _, p := range run.TestSuccesses {
 		if name := p.Class + "." + p.Method; failed[name] {
 			passed[name] = true
 		}
 	}
-	rep.Attempts[len(rep.Attempts)-1].Outcome = fmt.Sprintf("%d of %d re-run tests passed", len(passed), len(pending))
+	last := &rep.Attempts[len(rep.Attempts)-1]
+	last.Outcome = fmt.Sprintf("%d of %d failed tests passed when re-run against the new code (check-only %s)", len(passed), len(pending), run.ID)
+	last.Category = result.CategoryNone
 	for name := range passed {
 		rep.FlakyTests = append(rep.FlakyTests, name)
 	}
 	sort.Strings(rep.FlakyTests)
 	if len(passed) < len(failed) {
-		rep.Attempts[len(rep.Attempts)-1].Decision = "stop: some tests fail when re-run alone; they are real failures"
+		last.Decision = "stop: some tests fail again against the new code; they are real failures"
 		if len(passed) > 0 {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("%d test(s) passed when re-run alone (flaky), but %d failed again: the deployment stays failed.", len(passed), len(failed)-len(passed)))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d test(s) passed when re-run against the new code (flaky), but %d failed again: the deployment stays failed.", len(passed), len(failed)-len(passed)))
+		} else {
+			rep.Notes = append(rep.Notes, "The failed tests were re-run against the new code in a check-only deployment and failed again: they are real failures, so the deployment was not attempted again.")
 		}
 		return
 	}
-	rep.Attempts[len(rep.Attempts)-1].Decision = "every failed test passed alone: flaky; deploy once more"
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%d flaky test(s) passed when re-run alone; the deployment was attempted once more.", len(passed)))
+	if !rc.inTime(req, rep, "deploy again after the flaky tests passed") {
+		return
+	}
+	last.Decision = "every failed test passed against the new code: flaky; deploy once more"
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%d flaky test(s) passed when re-run against the new code (a check-only deployment); the deployment was attempted once more.", len(passed)))
 	again := req
 	again.FirstAttempt, again.MaxAttempts = n, 1
 	second := rc.Deployer.Run(ctx, again)
-	rep.merge(second)
+	if rep.mergeRecovery(second, "deploy again after the flaky tests passed") {
+		return
+	}
 	if second.Succeeded {
 		rep.Recovered = true
 		return
@@ -168,12 +224,27 @@ func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 	}
 }
 
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // runTests runs Apex tests with `sf apex run test` and parses the result.
-func (rc *Recovery) runTests(ctx context.Context, o *Outcome, n int, kind string, tests []string) (*result.TestRun, error) {
+// The call ends at the budget's deadline at the latest.
+func (rc *Recovery) runTests(ctx context.Context, deadline time.Time, o *Outcome, n int, kind string, tests []string) (*result.TestRun, error) {
 	wait := rc.TestWait
 	if wait <= 0 {
 		wait = rc.Policy.Wait
 	}
+	if !deadline.IsZero() {
+		wait = min(wait, deadline.Sub(rc.Now()))
+	}
+	ctx, cancel := rc.budgetContext(ctx, deadline)
+	defer cancel()
 	out, err := rc.call(ctx, o, n, kind, sfcli.Invocation{Args: sfcli.ApexRunTest(tests, rc.TargetOrg, wait)})
 	if err != nil {
 		return nil, err
@@ -211,10 +282,12 @@ func (rc *Recovery) fallback(ctx context.Context, req Request, rep *Report) {
 		v := req
 		v.Mode, v.Kind, v.FirstAttempt, v.MaxAttempts = config.ModeValidate, "fallback-validate", n, 1
 		out := rc.Deployer.Run(ctx, v)
-		failedDeploy := rep.Outcome
-		rep.merge(out)
+		failed := rep.Verdict
+		if rep.mergeRecovery(out, "finish the fallback validation") {
+			return
+		}
 		// The validation is there for its report: the step still fails.
-		rep.Succeeded, rep.Verdict = false, failedDeploy.Verdict
+		rep.Succeeded, rep.Verdict = false, failed
 		if out.Deploy != nil {
 			rep.Deploy = out.Deploy
 		}
@@ -234,10 +307,16 @@ func (rc *Recovery) fallback(ctx context.Context, req Request, rep *Report) {
 		return
 	}
 	for i, ph := range phases {
+		what := fmt.Sprintf("deploy phase %d/%d (%s) of fallback %s", i+1, len(phases), ph.Name, rc.Fallback)
+		if !rc.inTime(req, rep, what) {
+			return
+		}
 		p := req
 		p.Spec, p.Kind, p.FirstAttempt = ph.Spec, "phase-"+ph.Name, n+i
 		out := rc.Deployer.Run(ctx, p)
-		rep.merge(out)
+		if rep.mergeRecovery(out, what) {
+			return
+		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("fallback %s, phase %d/%d (%s): %s.", rc.Fallback, i+1, len(phases), ph.Name, outcomeWord(out)))
 		if !out.Succeeded {
 			return
@@ -260,7 +339,7 @@ func outcomeWord(o *Outcome) string {
 // deploys the rollback checkout when they fail.
 func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
 	n := rep.DeploymentAttempts()
-	run, err := rc.runTests(ctx, rep.Outcome, n, "health-check", rc.HealthCheckTests)
+	run, err := rc.runTests(ctx, req.Deadline, rep.Outcome, n, "health-check", rc.HealthCheckTests)
 	if err == nil && len(run.Failures) == 0 {
 		rep.Attempts[len(rep.Attempts)-1].Decision = "done: health check passed"
 		return
@@ -283,18 +362,39 @@ func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
 		rep.NextSteps = append(rep.NextSteps, "The deployment is live but the health check failed. Set rollback-source-dir to a checkout of the last good release to have deploy-guard deploy it back automatically.")
 		return
 	}
+	if !rc.inTime(req, rep, "deploy the rollback checkout") {
+		rep.NextSteps = append(rep.NextSteps, fmt.Sprintf("The deployment is live but the health check failed, and the time budget left no time to deploy %s back: deploy it by hand.", rc.RollbackDir))
+		return
+	}
 	rep.Attempts[len(rep.Attempts)-1].Decision = "health check failed: deploy the rollback checkout"
 	rb := req
 	rb.Mode, rb.Kind, rb.FirstAttempt, rb.MaxAttempts, rb.Dir = config.ModeDeploy, "rollback", n, 0, rc.RollbackDir
 	rb.Spec = sfcli.DeploySpec{TestLevel: req.Spec.TestLevel, Tests: req.Spec.Tests, TargetOrg: req.Spec.TargetOrg}
 	out := rc.Deployer.Run(ctx, rb)
 	rep.Attempts = append(rep.Attempts, out.Attempts...)
+	rep.NextSteps = append(rep.NextSteps, out.NextSteps...)
 	rep.RolledBack = out.Succeeded
 	if out.Succeeded {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The health check failed, so the last good release (%s) was deployed back: rollback deployment %s succeeded.", rc.RollbackDir, out.DeployID))
 	} else {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The health check failed and the rollback deployment of %s failed too (%s): the org runs the new release. Act now.", rc.RollbackDir, out.Verdict.Reason))
 	}
+}
+
+// mergeRecovery merges the outcome of a recovery deployment. When the time
+// budget stopped it (it never started, or was still running when the budget
+// ran out) the report keeps the verdict of the failure being recovered from,
+// says so, and mergeRecovery returns true.
+func (rep *Report) mergeRecovery(o *Outcome, what string) bool {
+	if !o.OutOfTime && o.Verdict.Category != result.CategoryTimeout || o.Succeeded || o.Canceled {
+		rep.merge(o)
+		return false
+	}
+	v, dep, out, id := rep.Verdict, rep.Deploy, rep.Output, rep.DeployID
+	rep.merge(o)
+	rep.Succeeded, rep.Verdict, rep.Deploy, rep.Output, rep.DeployID = false, v, dep, out, id
+	rep.stoppedByBudget(what)
+	return true
 }
 
 // merge appends a later outcome (a redeploy, a phase) to the report: its

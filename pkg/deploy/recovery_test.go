@@ -56,18 +56,27 @@ func newRecovery(sf *testkit.SF) (*Recovery, *fakeClock) {
 	return &Recovery{Deployer: d, RerunFailedTests: true}, clock
 }
 
+// checkPassedLowCoverage is a check-only run in which the re-run test passed
+// but per-class coverage is short, as it is when only a few tests run: the
+// run fails, yet the test is judged on its outcome alone.
+const checkPassedLowCoverage = `{"componentFailures":[],"componentSuccesses":[],"runTestResult":{"numTestsRun":2,"numFailures":0,
+ "successes":[{"name":"InvoiceTest","methodName":"testTotals"},{"name":"InvoiceTest","methodName":"testEmpty"}],
+ "codeCoverageWarnings":[{"name":"Invoice","message":"Test coverage of selected Apex Class is 40%, at least 75% test coverage is required"}]}}`
+
 func TestRecoveryFlakyTest(t *testing.T) {
 	// A component warning is not a failure: the tests alone failed the
 	// deployment, so the flaky check runs all the same.
 	withWarning := strings.Replace(testFailure, `"componentFailures":[]`, `"componentFailures":[{"componentType":"CustomObject","fullName":"Invoice__c","problem":"Setting sharingModel is deprecated","problemType":"Warning"}]`, 1)
 	for name, details := range map[string]string{"tests only": testFailure, "tests and a component warning": withWarning} {
 		t.Run(name, func(t *testing.T) {
-			const id = "0Af000000000010AAA"
-			sf := newSF(t, map[string][]reply{"start": {queued(id), queued(id)},
-				"resume": {finished(id, "Failed", 1, details), finished(id, "Succeeded", 0, "")},
-				"apex":   {testRun("Passed", "InvoiceTest.testTotals")}})
+			const id, check, again = "0Af000000000010AAA", "0Af000000000020AAA", "0Af000000000021AAA"
+			sf := newSF(t, map[string][]reply{
+				"start":    {queued(id), queued(again)},
+				"validate": {queued(check)},
+				"report":   {finished(id, "Failed", 1, details), finished(check, "Failed", 0, checkPassedLowCoverage), finished(again, "Succeeded", 0, "")},
+			})
 			rc, _ := newRecovery(sf)
-			rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
+			rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy, Spec: sfcli.DeploySpec{Target: sfcli.Target{Manifest: "manifest/package.xml"}, TestLevel: "RunLocalTests"}})
 			if !rep.Succeeded || !rep.Recovered {
 				t.Fatalf("report = %+v", rep.Outcome)
 			}
@@ -75,59 +84,79 @@ func TestRecoveryFlakyTest(t *testing.T) {
 				t.Errorf("flaky = %v", rep.FlakyTests)
 			}
 			if got := rep.DeploymentAttempts(); got != 2 {
-				t.Errorf("attempts = %d, want 2 (the redeploy counts)", got)
+				t.Errorf("attempts = %d, want 2 (the redeploy counts, the check-only run does not)", got)
 			}
-			if got := sf.Count("apex run test --wait 10 --tests InvoiceTest.testTotals"); got != 1 {
-				t.Errorf("reruns = %d:\n%s", got, strings.Join(sf.Calls(), "\n"))
+			// The failed test runs against the new code: a check-only deployment
+			// of the same content that runs the failed test's class.
+			if got := sf.Count("project deploy validate --async --manifest manifest/package.xml --test-level RunSpecifiedTests --tests InvoiceTest"); got != 1 {
+				t.Errorf("check-only reruns = %d:\n%s", got, strings.Join(sf.Calls(), "\n"))
+			}
+			if sf.Count("apex run test") != 0 {
+				t.Error("apex run test runs the org's old code: it must not judge flakiness")
 			}
 		})
 	}
 }
 
-func TestRecoveryRealTestFailureIsNotRetriedIntoSuccess(t *testing.T) {
-	const id = "0Af000000000011AAA"
-	sf := newSF(t, map[string][]reply{"start": {queued(id)},
-		"resume": {finished(id, "Failed", 1, testFailure)},
-		"apex":   {testRun("Failed", "InvoiceTest.testTotals")}})
+// A regression in an existing test passes on the org's old code but fails
+// against the new code: it is a real failure, and nothing is redeployed.
+func TestRecoveryRegressionIsNotCalledFlaky(t *testing.T) {
+	const id, check = "0Af000000000011AAA", "0Af000000000022AAA"
+	sf := newSF(t, map[string][]reply{
+		"start":    {queued(id)},
+		"validate": {queued(check)},
+		"report":   {finished(id, "Failed", 1, testFailure), finished(check, "Failed", 1, testFailure)},
+	})
 	rc, clock := newRecovery(sf)
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryTest || len(rep.FlakyTests) != 0 {
 		t.Fatalf("report: succeeded %v category %s flaky %v", rep.Succeeded, rep.Verdict.Category, rep.FlakyTests)
 	}
-	// One run alone is the verdict: a test that fails again is broken, and
+	// One run is the verdict: a test that fails again is broken, and
 	// re-running it more would only cost time.
-	if sf.Count("project deploy start") != 1 || sf.Count("apex run test") != 1 {
+	if sf.Count("project deploy start") != 1 || sf.Count("project deploy validate") != 1 {
 		t.Errorf("calls:\n%s", strings.Join(sf.Calls(), "\n"))
 	}
 	if len(clock.slept) != 0 {
 		t.Errorf("slept %v after a completed rerun", clock.slept)
 	}
+	if rep.DeployID != id || rep.Deploy == nil || rep.Deploy.ID != id {
+		t.Errorf("the report must show the failed deployment %s, not the check-only run", id)
+	}
+	if got := rep.DeploymentAttempts(); got != 1 {
+		t.Errorf("attempts = %d, want 1", got)
+	}
 }
 
 func TestRecoveryRerunThatCannotStart(t *testing.T) {
 	const id = "0Af000000000012AAA"
-	sf := newSF(t, map[string][]reply{"start": {queued(id)},
-		"resume": {finished(id, "Failed", 1, testFailure)},
-		"apex":   {sfError("Error", "There are no Apex tests to run in this org.", ""), sfError("Error", "There are no Apex tests to run in this org.", "")}})
+	locked := sfError("sf:UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record", "")
+	sf := newSF(t, map[string][]reply{
+		"start":    {queued(id)},
+		"validate": {locked, locked},
+		"report":   {finished(id, "Failed", 1, testFailure)},
+	})
 	rc, clock := newRecovery(sf)
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
 	if rep.Succeeded || rep.Verdict.Category != result.CategoryTest {
 		t.Fatalf("the original failure must stand: %+v", rep.Verdict)
 	}
-	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "did not work") || !strings.Contains(rep.Notes[0], "no Apex tests") {
+	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "did not work") || !strings.Contains(rep.Notes[0], "UNABLE_TO_LOCK_ROW") {
 		t.Errorf("notes = %q", rep.Notes)
 	}
 	// A run that cannot start is tried again, after a backoff, within bounds.
-	if sf.Count("apex run test") != 2 || len(clock.slept) != 1 {
-		t.Errorf("rerun tries %d, slept %v; want 2 tries and 1 backoff", sf.Count("apex run test"), clock.slept)
+	if sf.Count("project deploy validate") != 2 || len(clock.slept) != 1 {
+		t.Errorf("rerun tries %d, slept %v; want 2 tries and 1 backoff", sf.Count("project deploy validate"), clock.slept)
 	}
 }
 
 func TestRecoveryFallbackValidate(t *testing.T) {
 	const id, vid = "0Af000000000013AAA", "0Af000000000014AAA"
-	sf := newSF(t, map[string][]reply{"start": {queued(id)},
+	sf := newSF(t, map[string][]reply{
+		"start":    {queued(id)},
 		"validate": {queued(vid)},
-		"resume":   {finished(id, "Failed", 1, compileError), finished(vid, "Failed", 1, compileError)}})
+		"report":   {finished(id, "Failed", 1, compileError), finished(vid, "Failed", 1, compileError)},
+	})
 	rc, _ := newRecovery(sf)
 	rc.Fallback = config.FallbackValidate
 	rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy})
@@ -137,15 +166,17 @@ func TestRecoveryFallbackValidate(t *testing.T) {
 	if sf.Count("project deploy validate") != 1 {
 		t.Errorf("calls:\n%s", strings.Join(sf.Calls(), "\n"))
 	}
-	if last := rep.Attempts[len(rep.Attempts)-1]; last.Kind != "resume" || rep.Attempts[len(rep.Attempts)-2].Kind != "fallback-validate" {
+	if last := rep.Attempts[len(rep.Attempts)-1]; last.Kind != "wait" || rep.Attempts[len(rep.Attempts)-2].Kind != "fallback-validate" {
 		t.Errorf("timeline = %+v", rep.Attempts)
 	}
 }
 
 func TestRecoveryPhased(t *testing.T) {
 	const id1, id2, id3 = "0Af000000000015AAA", "0Af000000000016AAA", "0Af000000000017AAA"
-	sf := newSF(t, map[string][]reply{"start": {queued(id1), queued(id2), queued(id3)},
-		"resume": {finished(id1, "Failed", 1, dependencyFailure), finished(id2, "Succeeded", 0, ""), finished(id3, "Succeeded", 0, "")}})
+	sf := newSF(t, map[string][]reply{
+		"start":  {queued(id1), queued(id2), queued(id3)},
+		"report": {finished(id1, "Failed", 1, dependencyFailure), finished(id2, "Succeeded", 0, ""), finished(id3, "Succeeded", 0, "")},
+	})
 	rc, _ := newRecovery(sf)
 	rc.Fallback = config.FallbackPhased
 	full := sfcli.DeploySpec{Target: sfcli.Target{Manifest: "manifest/package.xml"}, TestLevel: "RunLocalTests"}
@@ -182,11 +213,11 @@ func TestRecoveryHealthCheckRollback(t *testing.T) {
 	const id, rb = "0Af000000000018AAA", "0Af000000000019AAA"
 	for _, withRollback := range []bool{true, false} {
 		t.Run(fmt.Sprint("rollback=", withRollback), func(t *testing.T) {
-			queues := map[string][]reply{"start": {queued(id)}, "resume": {finished(id, "Succeeded", 0, "")},
+			queues := map[string][]reply{"start": {queued(id)}, "report": {finished(id, "Succeeded", 0, "")},
 				"apex": {testRun("Failed", "SmokeTest.testLogin")}}
 			if withRollback {
 				queues["start"] = append(queues["start"], queued(rb))
-				queues["resume"] = append(queues["resume"], finished(rb, "Succeeded", 0, ""))
+				queues["report"] = append(queues["report"], finished(rb, "Succeeded", 0, ""))
 			}
 			sf := newSF(t, queues)
 			rc, _ := newRecovery(sf)

@@ -35,8 +35,8 @@ type Attempt struct {
 	// Number counts deployment attempts from 1 (reruns and phases carry the
 	// number of the deployment attempt they belong to).
 	Number int
-	// Kind says what the call was: "deploy", "validate", "quick", "resume",
-	// "report", "rerun-tests", "fallback-validate", "phase-foundation", ...
+	// Kind says what the call was: "deploy", "validate", "quick", "wait",
+	// "find-submitted", "rerun-tests", "fallback-validate", "phase-foundation", ...
 	Kind string
 	// Command is the sf command line as run, secrets redacted.
 	Command string

@@ -118,10 +118,18 @@ func DeployQuick(jobID string, s DeploySpec) []string {
 	return a
 }
 
-// DeployResume waits up to wait for a submitted job to finish. sf counts the
-// wait in whole minutes (at least 1).
-func DeployResume(jobID string, wait time.Duration) []string {
-	return []string{"project", "deploy", "resume", "--job-id", jobID, "--wait", Minutes(wait)}
+// DeployReportWait waits up to wait for a job to finish and prints its
+// status, finished or not. Unlike resume it needs no entry in the CLI's local
+// job cache, so it follows any job in the org: one a quick deploy started
+// (`quick --async` caches nothing), one adopted after a lost submit answer.
+// Its exit code is 0 whatever the job's status: read result.status.
+func DeployReportWait(jobID, targetOrg string, wait time.Duration) []string {
+	return withOrg([]string{"project", "deploy", "report", "--job-id", jobID, "--wait", Minutes(wait)}, targetOrg)
+}
+
+// DataQueryTooling runs a SOQL query on the Tooling API.
+func DataQueryTooling(soql, targetOrg string) []string {
+	return withOrg([]string{"data", "query", "--use-tooling-api", "--query", soql}, targetOrg)
 }
 
 // DeployReport prints a job's current status without waiting.
