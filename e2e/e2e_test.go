@@ -14,9 +14,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,6 +139,7 @@ type want struct {
 	summary          []string
 	annotations      []harness.Annotation // each must be present (Level, File, Line; Title/Message substrings)
 	testRuns         int                  // runTestsAsynchronous calls
+	jobs             string               // the org's jobs in order: deploy or check (check-only), comma-separated
 }
 
 func check(t *testing.T, res *harness.Result, w want) {
@@ -157,6 +162,15 @@ func check(t *testing.T, res *harness.Result, w want) {
 	}
 	if n := res.Org.Count("tooling:runTestsAsynchronous"); n != w.testRuns {
 		t.Errorf("the org received %d test runs, want %d", n, w.testRuns)
+	}
+	if w.jobs != "" {
+		var jobs []string
+		for _, d := range res.Org.Deployments() {
+			jobs = append(jobs, map[bool]string{false: "deploy", true: "check"}[d.CheckOnly])
+		}
+		if got := strings.Join(jobs, ","); got != w.jobs {
+			t.Errorf("the org ran jobs %s, want %s", got, w.jobs)
+		}
 	}
 	for _, s := range w.summary {
 		if !strings.Contains(res.Summary, s) {
@@ -204,7 +218,9 @@ func TestScenarios(t *testing.T) {
 				{Level: "error", File: "force-app/main/default/layouts/Invoice__c-Invoice Layout.layout-meta.xml", Message: "no CustomField named Invoice__c.Status__c"},
 				{Level: "error", File: classes + "TaxCalculator.cls", Line: 3, Message: "Invalid type: RegionRates"},
 			}}},
-		{scenario: "test-failure", want: want{exit: 1, status: "failed", category: "test", attempts: "1", deploys: 1, testRuns: 1,
+		// A failed test is re-run against the new code, in a check-only
+		// deployment of the same content: it fails again, nothing is redeployed.
+		{scenario: "test-failure", want: want{exit: 1, status: "failed", category: "test", attempts: "1", deploys: 2, jobs: "deploy,check",
 			outputs:     map[string]string{"failed-tests": "TaxCalculatorTest.usTax", "flaky-tests": ""},
 			annotations: []harness.Annotation{{Level: "error", File: classes + "TaxCalculatorTest.cls", Line: 10, Message: "Expected: 7, Actual: 7.25"}}}},
 		{scenario: "coverage", want: want{exit: 1, status: "failed", category: "coverage", attempts: "1", deploys: 1,
@@ -212,10 +228,14 @@ func TestScenarios(t *testing.T) {
 		{scenario: "coverage", inputs: map[string]string{"test-level": "RunSpecifiedTests", "tests": "InvoiceServiceTest,TaxCalculatorTest"},
 			want: want{exit: 1, status: "failed", category: "coverage", deploys: 1,
 				annotations: []harness.Annotation{{Level: "warning", File: classes + "TaxCalculator.cls", Message: "28%"}}}},
-		{scenario: "governor-limits", want: want{exit: 1, status: "failed", category: "limits", deploys: 1, testRuns: 1,
+		{scenario: "governor-limits", want: want{exit: 1, status: "failed", category: "limits", deploys: 2, jobs: "deploy,check",
 			outputs:     map[string]string{"failed-tests": "InvoiceServiceTest.addsTax"},
 			annotations: []harness.Annotation{{Level: "error", File: classes + "InvoiceServiceTest.cls", Line: 19, Message: "Too many SOQL queries"}}}},
-		{scenario: "flaky-test", want: want{status: "recovered", category: "none", attempts: "2", deploys: 2, testRuns: 1,
+		// A regression in an existing test passes on the org's old code; run
+		// against the new code it fails, so it is not called flaky.
+		{scenario: "regression-existing-test", want: want{exit: 1, status: "failed", category: "test", attempts: "1", deploys: 2, jobs: "deploy,check",
+			outputs: map[string]string{"failed-tests": "TaxCalculatorTest.usTax", "flaky-tests": ""}}},
+		{scenario: "flaky-test", want: want{status: "recovered", category: "none", attempts: "2", deploys: 3, jobs: "deploy,check,deploy",
 			outputs: map[string]string{"flaky-tests": "InvoiceServiceTest.addsTax"}, summary: []string{"InvoiceServiceTest.addsTax"}}},
 		{scenario: "transient-lock", want: want{status: "recovered", attempts: "3", deploys: 3}},
 		{scenario: "transient-503", want: want{status: "recovered", attempts: "2", deploys: 2}},
@@ -226,7 +246,7 @@ func TestScenarios(t *testing.T) {
 		{scenario: "partial-success", inputs: map[string]string{"test-level": "NoTestRun"}, want: want{exit: 1, status: "failed", category: "dependency", deploys: 1,
 			annotations: []harness.Annotation{{Level: "error", File: "force-app/main/default/layouts/Invoice__c-Invoice Layout.layout-meta.xml"}}}},
 		{scenario: "deploy-in-progress", want: want{status: "recovered", attempts: "2", deploys: 2}},
-		{scenario: "demo", want: want{status: "recovered", attempts: "3", deploys: 3, testRuns: 1,
+		{scenario: "demo", want: want{status: "recovered", attempts: "3", deploys: 4, jobs: "deploy,check,deploy",
 			outputs: map[string]string{"flaky-tests": "InvoiceServiceTest.addsTax"}}},
 	}
 	for _, tc := range cases {
@@ -256,8 +276,33 @@ func TestSlowDeployIsResumedNotRedeployed(t *testing.T) {
 	if n := res.Org.Count("soap:checkDeployStatus"); n < 3 {
 		t.Errorf("only %d status polls", n)
 	}
-	if !strings.Contains(res.Stdout, "resume") {
-		t.Error("the log does not show the resume")
+	if !strings.Contains(res.Stdout, "sf project deploy report --job-id "+res.Outputs["deploy-id"]+" --wait 1") {
+		t.Error("the log does not show the wait on the same job")
+	}
+}
+
+// The org accepts the deployment but the answer is lost (connection reset):
+// the action asks the org, follows the job it finds, and ends with that
+// job's real outcome. A second submission would have succeeded.
+func TestLostSubmitAnswerIsNotDeployedTwice(t *testing.T) {
+	t.Parallel()
+	res := run(t, harness.Config{Scenario: scenario(t, "lost-submit-answer")})
+	check(t, res, want{exit: 1, status: "failed", category: "dependency", attempts: "1", deploys: 1,
+		outputs: map[string]string{"failed-component": "ApexClass:InvoiceService"}})
+	var accepted string
+	for _, r := range res.Org.Requests() {
+		if r.Op == "soap:deploy" {
+			accepted = r.DeployID
+		}
+	}
+	if accepted == "" || res.Outputs["deploy-id"] != accepted {
+		t.Errorf("deploy-id %q, want the job the org accepted (%q)", res.Outputs["deploy-id"], accepted)
+	}
+	if n := res.Org.Count("tooling:query:DeployRequest"); n != 1 {
+		t.Errorf("%d DeployRequest queries, want 1", n)
+	}
+	if !strings.Contains(res.Summary, "had accepted it as job "+accepted) {
+		t.Error("the summary does not say the lost submission was found in the org")
 	}
 }
 
@@ -287,6 +332,60 @@ func TestCancelOnSIGTERM(t *testing.T) {
 	if !strings.Contains(res.Summary, "canceled") {
 		t.Error("summary does not say canceled")
 	}
+	assertCanceledInOrg(t, res)
+}
+
+// assertCanceledInOrg checks that the org really cancelled the run's job.
+func assertCanceledInOrg(t *testing.T, res *harness.Result) {
+	t.Helper()
+	jobs := res.Org.Deployments()
+	if len(jobs) != 1 || !jobs[0].Canceled || jobs[0].ID != res.Outputs["deploy-id"] {
+		t.Errorf("the org's jobs %+v: want the one job %s, cancelled", jobs, res.Outputs["deploy-id"])
+	}
+}
+
+// SIGINT (the first signal of a cancelled workflow) with Slack and an OTLP
+// collector that never answer: the action cancels the job, writes every
+// output and the summary, skips the side channels, and exits long before
+// the endpoints' 30 s hang would let it.
+func TestCancelOnSIGINTWithUnresponsiveSideChannels(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-time.After(30 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	res := run(t, harness.Config{Scenario: scenario(t, "slow-deploy"), Signal: syscall.SIGINT,
+		Inputs:    map[string]string{"wait": "1", "test-level": "NoTestRun", "slack-webhook-url": hang.URL + "/services/T0/B0/X", "otlp-endpoint": hang.URL, "alert-on": "auth"},
+		Interrupt: func(org *orgsim.Server) bool { return org.Count("soap:checkDeployStatus") >= 1 }})
+	if res.Interrupted.IsZero() {
+		t.Fatal("never interrupted")
+	}
+	if took := res.Exited.Sub(res.Interrupted); took >= 30*time.Second {
+		t.Errorf("the action exited %s after SIGINT: the runner would have killed it first", took)
+	}
+	check(t, res, want{exit: 1, status: "canceled", category: "none", attempts: "1", deploys: 1})
+	for _, name := range []string{"report-path", "events-path", "deploy-id"} {
+		if res.Outputs[name] == "" {
+			t.Errorf("output %s not written", name)
+		}
+	}
+	if p := res.Outputs["report-path"]; p != "" {
+		if _, err := os.Stat(filepath.Join(res.Workspace, p)); err != nil {
+			t.Errorf("report: %v", err)
+		}
+	}
+	if !strings.Contains(res.Summary, "cancel") {
+		t.Error("summary not written")
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d requests to Slack or the collector after a cancellation, want none", n)
+	}
+	assertCanceledInOrg(t, res)
 }
 
 // The phased fallback deploys the foundation types, then everything.
@@ -328,6 +427,17 @@ func TestValidateThenQuickDeploy(t *testing.T) {
 	if n := org.Count("soap:deployRecentValidation"); n != 1 {
 		t.Errorf("%d quick deploys, want 1", n)
 	}
+	// `quick --async` leaves no job in the CLI's cache: the job is followed
+	// with report --wait, in a handful of sf calls and no error rows.
+	attempts := attemptEvents(t, q)
+	if len(attempts) > 4 {
+		t.Errorf("%d sf calls for one quick deploy, want a handful: %v", len(attempts), attempts)
+	}
+	for _, a := range attempts {
+		if !strings.HasSuffix(a, ":none") && !strings.HasSuffix(a, ":") {
+			t.Errorf("a successful quick deploy shows an error row: %v", attempts)
+		}
+	}
 	// The validation is used up: a second quick deploy fails clearly...
 	again := run(t, harness.Config{Org: org, Inputs: map[string]string{"mode": "quick", "job-id": id, "manifest": "", "test-level": ""}})
 	if again.ExitCode == 0 || !strings.Contains(again.Summary, id) {
@@ -340,10 +450,10 @@ func TestValidateThenQuickDeploy(t *testing.T) {
 	}
 }
 
-// The event log alone is enough to rebuild the attempts timeline.
-func TestEventLogRebuildsTimeline(t *testing.T) {
-	t.Parallel()
-	res := run(t, harness.Config{Scenario: scenario(t, "transient-lock")})
+// attemptEvents reads the run's event log and returns its attempts as
+// "kind:category", in order (every sf call but the login is one).
+func attemptEvents(t *testing.T, res *harness.Result) []string {
+	t.Helper()
 	p := res.Outputs["events-path"]
 	if p == "" {
 		t.Fatal("no events-path output")
@@ -368,6 +478,14 @@ func TestEventLogRebuildsTimeline(t *testing.T) {
 			attempts = append(attempts, fmt.Sprintf("%v:%v", ev["kind"], ev["category"]))
 		}
 	}
+	return attempts
+}
+
+// The event log alone is enough to rebuild the attempts timeline.
+func TestEventLogRebuildsTimeline(t *testing.T) {
+	t.Parallel()
+	res := run(t, harness.Config{Scenario: scenario(t, "transient-lock")})
+	attempts := attemptEvents(t, res)
 	// Three deploy submissions: two locked, the third resumed to success.
 	deploys := 0
 	for _, a := range attempts {

@@ -69,7 +69,7 @@ func Run(ctx context.Context, deps Deps) (code int) {
 			a.exit = a.stop(outcome{end: &ending{code: ExitInternal, status: result.StatusFailed, category: result.CategoryUnknown,
 				message: fmt.Sprintf("deploy-guard failed unexpectedly: %v", p)}})
 		}
-		code = a.finish()
+		code = a.finish(ctx)
 	}()
 	a.exit = a.execute(ctx)
 	return a.exit
@@ -125,6 +125,9 @@ type action struct {
 	gh      *ghapi.Client
 	ghEnv   ghenv.Env
 	metrics *ghapi.Metrics
+
+	// username is the Salesforce user sf deploys as, when known.
+	username string
 }
 
 func newAction(deps Deps) *action {
@@ -199,12 +202,25 @@ func (a *action) execute(ctx context.Context) int {
 		return a.stop(configError("preparing the sf environment", err))
 	}
 	runner := a.newRunner(env)
+	if ctx.Err() != nil {
+		return a.stop(canceled("before logging in; nothing was sent to the org"))
+	}
 	org, login := a.login(ctx, runner)
 	if code, ended := a.apply(login); ended {
 		return code
 	}
 	a.run.TargetOrg = org
+	if ctx.Err() != nil {
+		return a.stop(canceled("after logging in; nothing was deployed"))
+	}
 	return a.stop(a.deploy(ctx, runner, org))
+}
+
+// canceled ends the run as cancelled (the workflow was cancelled): status
+// canceled, no failure category, whatever step was running.
+func canceled(when string) outcome {
+	return outcome{end: &ending{code: ExitFailed, status: result.StatusCanceled, category: result.CategoryNone,
+		message: "The workflow was cancelled " + when + "."}}
 }
 
 // configError ends the run before anything was sent to the org.

@@ -56,12 +56,16 @@ func newEnv(t *testing.T, inputs map[string]string) *env {
 	return e
 }
 
-func (e *env) run() int {
+func (e *env) run() int { return e.runCtx(context.Background()) }
+
+// runCtx runs the action with ctx as the run's context (cancelled when the
+// workflow is).
+func (e *env) runCtx(ctx context.Context) int {
 	now := e.now
 	if now == nil {
 		now = time.Now
 	}
-	return Run(context.Background(), Deps{
+	return Run(ctx, Deps{
 		Getenv:  func(k string) string { return e.vars[k] },
 		Environ: func() []string { return []string{"PATH=/usr/bin"} },
 		Stdout:  &e.stdout,
@@ -120,7 +124,7 @@ func happySF(inv sfcli.Invocation) (*sfcli.Output, error) {
 		return reply(`{"status":0,"result":{"username":"ci@example.com","instanceUrl":"https://example.my.salesforce.com","accessToken":"00D000000000001!AQEAQrawtokenvalue"}}`, 0)
 	case "project deploy start":
 		return reply(`{"status":0,"result":{"id":"`+testID+`","status":"Queued","done":false}}`, 0)
-	case "project deploy resume":
+	case "project deploy report":
 		return reply(`{"status":0,"result":{"id":"`+testID+`","status":"Succeeded","done":true,"details":{"componentSuccesses":[{"componentType":"ApexClass","fullName":"A"}]}}}`, 0)
 	}
 	return nil, fmt.Errorf("unexpected %v", inv.Args)

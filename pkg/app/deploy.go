@@ -32,6 +32,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 			Wait:        cfg.Wait,
 		},
 		TargetOrg: org,
+		Username:  a.username,
 		Now:       a.deps.Now,
 		Sleep:     a.sleep,
 		Record:    a.recordAttempt,
@@ -57,8 +58,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	a.run.FlakyTests = rep.FlakyTests
 	switch {
 	case o.Canceled:
-		return outcome{end: &ending{code: ExitFailed, status: result.StatusCanceled, category: result.CategoryNone,
-			message: "The workflow was cancelled; deploy-guard stopped scheduling attempts."}}
+		return canceled("during the deployment; deploy-guard stopped scheduling attempts")
 	case o.Err != nil:
 		return configError("running sf", o.Err)
 	case o.Succeeded:

@@ -17,8 +17,11 @@ import (
 // finish writes the outcome on every exit path: outputs, annotations, the
 // step summary and the artifacts; then removes private files. It returns the
 // final exit code (a failure to write outputs turns success into failure,
-// since later steps would read wrong values).
-func (a *action) finish() int {
+// since later steps would read wrong values). The side channels (issue,
+// Slack, pull-request comment, metrics) are skipped when the workflow was
+// cancelled: the runner kills the action seconds after the signal, and the
+// outputs and summary come first. A signal during them cuts them short.
+func (a *action) finish(ctx context.Context) int {
 	a.log.EndGroup()
 	r := a.run
 	r.Finished = a.deps.Now()
@@ -31,8 +34,12 @@ func (a *action) finish() int {
 	// over each rendered text is only the backstop.
 	a.red.Walk(r)
 	a.notes.Rewrite(a.red.String)
-	a.notify(context.Background())
-	a.pushTelemetry(context.Background())
+	if r.Status != result.StatusCanceled && ctx.Err() == nil {
+		a.notify(ctx)
+		a.pushTelemetry(ctx)
+	} else {
+		a.step("notify", "skipped", "the workflow was cancelled", r.Finished)
+	}
 	a.writeReports()
 	a.writeEvents()
 	a.setOutputs()

@@ -23,6 +23,9 @@ const defaultAlias = "deploy-guard"
 func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcome) {
 	auth := a.cfg.Auth
 	if auth.Method == config.AuthTargetOrg {
+		if strings.Contains(auth.TargetOrg, "@") {
+			a.username = auth.TargetOrg // a username, not an alias
+		}
 		return auth.TargetOrg, outcome{}
 	}
 	alias := defaultAlias
@@ -50,6 +53,12 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 	start := a.deps.Now()
 	out, err := runner.Run(ctx, inv)
 	att := result.Attempt{Kind: "login", Command: sfcli.CommandLine(inv.Args), Start: start, Duration: a.deps.Now().Sub(start), ExitCode: -1}
+	if ctx.Err() != nil {
+		// A cancelled workflow stopped the login: that is no auth failure.
+		att.Outcome, att.Decision = "canceled", "stop: the workflow was cancelled"
+		a.run.Attempts = append(a.run.Attempts, att)
+		return "", canceled("during login; nothing was deployed")
+	}
 	if err != nil {
 		att.Outcome, att.Category = err.Error(), result.CategoryConfig
 		a.run.Attempts = append(a.run.Attempts, att)
@@ -58,7 +67,8 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 	att.ExitCode = out.ExitCode
 	a.maskLoginSecrets(out)
 	if out.ExitCode == 0 && out.Envelope != nil && !out.Envelope.IsError() {
-		att.Outcome = "logged in as " + gjson.GetBytes(out.Envelope.Result, "username").String()
+		a.username = gjson.GetBytes(out.Envelope.Result, "username").String()
+		att.Outcome = "logged in as " + a.username
 		a.run.Attempts = append(a.run.Attempts, att)
 		a.log.Infof("Logged in to %s as %s", gjson.GetBytes(out.Envelope.Result, "instanceUrl").String(), gjson.GetBytes(out.Envelope.Result, "username").String())
 		return alias, outcome{}

@@ -55,9 +55,11 @@ type Config struct {
 	// Log receives the action's stdout as it runs (optional).
 	Log io.Writer
 	// Interrupt, when set, is polled every 100ms; when it returns true the
-	// action receives SIGTERM (image mode: the runner's SIGINT, then SIGTERM
-	// 7.5 s later, sent to `docker run`), as on a cancelled workflow.
+	// action receives Signal (default SIGTERM; image mode: the runner's
+	// SIGINT, then SIGTERM 7.5 s later, sent to `docker run`), as on a
+	// cancelled workflow.
 	Interrupt func(org *orgsim.Server) bool
+	Signal    syscall.Signal
 	// Edit may change the workspace before the run (e.g. break a file).
 	Edit func(workspace string) error
 	// Timeout bounds the run (default 5 minutes).
@@ -84,8 +86,9 @@ type Result struct {
 	Org         *orgsim.Server
 	Annotations []Annotation
 	Duration    time.Duration
-	// Interrupted is when the first signal was sent (zero if never).
-	Interrupted time.Time
+	// Interrupted is when the first signal was sent (zero if never); Exited
+	// is when the action's process ended.
+	Interrupted, Exited time.Time
 	// NewInWorkspace lists the paths the run added to the workspace outside
 	// the artifacts folder: a later step would find them there.
 	NewInWorkspace []string
@@ -337,9 +340,12 @@ loop:
 		case <-tick.C:
 			if cfg.Interrupt != nil && res.Interrupted.IsZero() && cfg.Interrupt(org) {
 				res.Interrupted = time.Now()
-				if runnerSignals {
+				switch {
+				case runnerSignals:
 					_ = cmd.Process.Signal(syscall.SIGINT)
-				} else {
+				case cfg.Signal != 0:
+					_ = cmd.Process.Signal(cfg.Signal)
+				default:
 					_ = cmd.Process.Signal(syscall.SIGTERM)
 				}
 				continue
@@ -359,6 +365,7 @@ loop:
 		}
 	}
 	res.Duration = time.Since(start)
+	res.Exited = time.Now()
 	res.Stdout = stdout.String()
 	var exitErr *exec.ExitError
 	switch {
