@@ -105,6 +105,9 @@ func (o *org) startDeploy(p *payload, opts deployOptions) *job {
 	j.duration = o.sc.Duration.Duration
 	if o.sc.RealTime {
 		j.duration += time.Duration(len(o.testsFor(j))) * o.testTime()
+		if l := opts.TestLevel; l == "RunLocalTests" || l == "RunAllTestsInOrg" {
+			j.duration += o.sc.SuiteTime.Duration
+		}
 	}
 	o.jobs[j.ID] = j
 	// The org knows the deployment's Apex classes from now on, so the tests

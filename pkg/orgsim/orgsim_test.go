@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -584,5 +585,101 @@ func TestReadPayloadMetadataDirRoot(t *testing.T) {
 	}
 	if len(p.Components) != 1 || p.Components[0].Type != "ApexClass" || p.Components[0].FullName != "Greeter" {
 		t.Errorf("components %+v, want ApexClass:Greeter", p.Components)
+	}
+}
+
+// A submission whose answer is lost: the org has the job, the client got a
+// reset. The Tooling API's DeployRequest lists it for this user; the cancel
+// that jsforce sends (<id>) cancels it.
+func TestLostAnswerDeployRequestAndCancel(t *testing.T) {
+	sc := &Scenario{Name: "t", Faults: []Fault{{Deploys: []int{1}, Kind: "accepted-reset"}}, Duration: Duration{time.Hour}}
+	srv, err := Start(sc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	soap := func(op string) (int, string, error) {
+		body := `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` + op + `</soapenv:Body></soapenv:Envelope>`
+		resp, err := http.Post(srv.URL()+"/services/Soap/m/62.0", "text/xml", strings.NewReader(body))
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), nil
+	}
+	since := time.Now().Add(-time.Minute).UTC().Format("2006-01-02T15:04:05Z")
+	if _, _, err := soap(fmt.Sprintf(`<deploy xmlns="http://soap.sforce.com/2006/04/metadata"><ZipFile>%s</ZipFile><DeployOptions><testLevel>NoTestRun</testLevel></DeployOptions></deploy>`, projectZip(t))); err == nil {
+		t.Fatal("the answer must be lost")
+	}
+	jobs := srv.Deployments()
+	if len(jobs) != 1 || jobs[0].Status != "" {
+		t.Fatalf("the org must have accepted the job: %+v", jobs)
+	}
+	id := jobs[0].ID
+	query := func(q string) queryResult {
+		req, _ := http.NewRequest("GET", srv.URL()+"/services/data/v62.0/tooling/query?q="+url.QueryEscape(q), nil)
+		req.Header.Set("Authorization", "Bearer "+AccessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r queryResult
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	base := "SELECT Id, Status, CheckOnly, CreatedDate FROM DeployRequest WHERE CreatedDate >= "
+	cases := []struct {
+		q    string
+		want int
+	}{
+		{base + since + " AND CreatedBy.Username = '" + Username + "' ORDER BY CreatedDate DESC", 1},
+		{base + since + " AND CreatedBy.Username = 'someone@else.example'", 0},
+		{base + time.Now().Add(time.Hour).UTC().Format("2006-01-02T15:04:05Z"), 0},
+	}
+	for _, c := range cases {
+		r := query(c.q)
+		if r.TotalSize != c.want || len(r.Records) != c.want || (c.want == 1 && r.Records[0]["Id"] != id) {
+			t.Errorf("%s: %+v, want %d record(s) of %s", c.q, r, c.want, id)
+		}
+	}
+	code, b, err := soap(`<cancelDeploy xmlns="http://soap.sforce.com/2006/04/metadata"><id>` + id + `</id></cancelDeploy>`)
+	if err != nil || code != 200 || !strings.Contains(b, "<id>"+id+"</id>") {
+		t.Fatalf("cancelDeploy: %d %v %s", code, err, b)
+	}
+	if jobs := srv.Deployments(); !jobs[0].Canceled {
+		t.Errorf("the job was not cancelled: %+v", jobs)
+	}
+}
+
+// A regression passes on the org's code (apex run test) and fails in every
+// deployment of the new code; the suite time is paid only by deployments
+// that run the local tests.
+func TestOrgCodeOutcomesAndSuiteTime(t *testing.T) {
+	p, err := readPayload(projectZip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := LoadScenario(scenarioDir, "regression-existing-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOrg(sc, time.Now)
+	if run := o.startTestRun([]string{"TaxCalculatorTest.usTax"}); !run.Results[0].Pass {
+		t.Error("on the org's code the test passes")
+	}
+	check := deployAndWait(t, o, p, deployOptions{CheckOnly: true, TestLevel: "RunSpecifiedTests", RunTests: []string{"TaxCalculatorTest"}})
+	if check.NumberTestErrors != 1 || check.Details.RunTestResult.Failures[0].MethodName != "usTax" {
+		t.Errorf("against the new code it fails: %+v", check.Details.RunTestResult)
+	}
+	bench := &Scenario{RealTime: true, TestTime: Duration{time.Millisecond}, Duration: Duration{time.Second}, SuiteTime: Duration{time.Minute}}
+	ob := newOrg(bench, time.Now)
+	full := ob.startDeploy(p, deployOptions{TestLevel: "RunLocalTests"})
+	few := ob.startDeploy(p, deployOptions{TestLevel: "RunSpecifiedTests", RunTests: []string{"TaxCalculatorTest"}})
+	if full.duration < time.Minute+time.Second || few.duration >= time.Minute {
+		t.Errorf("durations: local tests %s, specified tests %s", full.duration, few.duration)
 	}
 }

@@ -55,6 +55,11 @@ type Scenario struct {
 	// Components the org already has, as "Type:FullName" (ApexClass:Legacy),
 	// besides what is deployed to it; destructive changes can delete them.
 	Components []string `yaml:"components"`
+	// SuiteTime, with RealTime, is added to deployments that run the org's
+	// local tests (RunLocalTests, RunAllTestsInOrg): it stands for a test
+	// suite larger than the sample project's, which a deployment that runs
+	// only a few classes does not pay.
+	SuiteTime Duration `yaml:"suiteTime"`
 }
 
 // Fault breaks one or more deploy calls.
