@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -330,12 +331,19 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (string, Verd
 	return "", v, nil
 }
 
+// jobID is the shape of a deployment id (key prefix 0Af, 15 or 18
+// characters): anything else sf or the org prints is not followed.
+var jobID = regexp.MustCompile(`^0Af[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$`)
+
 // deployID is the job an output names, if any.
 func deployID(out *sfcli.Output) string {
 	if out.Envelope == nil {
 		return ""
 	}
-	return out.Envelope.DeployID()
+	if id := out.Envelope.DeployID(); jobID.MatchString(id) {
+		return id
+	}
+	return ""
 }
 
 // adopt records id as the job of this attempt.
@@ -388,7 +396,7 @@ func (r *attemptRun) findSubmitted(ctx context.Context, since time.Time, mode co
 	checkOnly := mode.CheckOnly()
 	for _, rec := range gjson.GetBytes(out.Envelope.Result, "records").Array() {
 		id := rec.Get("Id").String()
-		if id == "" || r.seen[id] || rec.Get("CheckOnly").Bool() != checkOnly {
+		if !jobID.MatchString(id) || r.seen[id] || rec.Get("CheckOnly").Bool() != checkOnly {
 			continue
 		}
 		r.lastAttempt().Outcome = "the org has job " + id + " from the lost submission"

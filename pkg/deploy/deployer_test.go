@@ -388,6 +388,12 @@ func TestDeployerLostSubmitAnswer(t *testing.T) {
 			wantOK: true, wantCategory: result.CategoryNone, wantSubmits: 1, wantQueries: 1, wantDeployID: id,
 		},
 		{
+			name: "an id that is no deployment id is never followed",
+			queues: map[string][]reply{"start": {reset, queued(id)}, "query": {deployRequests(deployRequest("0Af--job-id=x; rm -rf", false))},
+				"report": {finished(id, "Succeeded", 0, "")}},
+			wantOK: true, wantCategory: result.CategoryNone, wantSubmits: 2, wantQueries: 1, wantDeployID: id,
+		},
+		{
 			name:         "a refused submission (a lock) is not ambiguous: no query",
 			queues:       map[string][]reply{"start": {sfError("sf:UNABLE_TO_LOCK_ROW", "locked", ""), queued(id)}, "report": {finished(id, "Succeeded", 0, "")}},
 			wantOK:       true,
