@@ -57,7 +57,7 @@ func leakSF(inv sfcli.Invocation) (*sfcli.Output, error) {
 	s := leakAccessToken + " " + leakGitHubToken
 	str := func(v string) string { b, _ := json.Marshal(v); return string(b) }
 	switch strings.Join(inv.Args[:3], " ") {
-	case "project deploy resume":
+	case "project deploy report":
 		pad := strings.Repeat("x", 3990-len(`{"status":1,"pad":"`))
 		doc := `{"status":1,"pad":"` + pad + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `","result":{"id":"` + testID + `","status":"Failed","done":true,"success":false,
 			"numberComponentErrors":1,"numberTestErrors":1,"errorMessage":` + str(straddle(s, 300, 1000, 2000, 4000)) + `,
