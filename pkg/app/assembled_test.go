@@ -121,28 +121,37 @@ func (e *env) withGitHub(url string, extra ...string) {
 	}
 }
 
-// scriptedSF answers a login, then each deployment submission with the
-// next deploy result, and each test run with the next test result.
-func scriptedSF(deploys []string, testRuns ...string) func(inv sfcli.Invocation) (*sfcli.Output, error) {
+// scriptedSF answers a login, then each deployment with the next deploy
+// result, and each check-only rerun of failed tests with the next of checks.
+func scriptedSF(deploys []string, checks ...string) func(inv sfcli.Invocation) (*sfcli.Output, error) {
 	n, m := 0, 0
+	checking := false
 	return func(inv sfcli.Invocation) (*sfcli.Output, error) {
 		switch strings.Join(inv.Args[:3], " ") {
-		case "project deploy resume", "project deploy report":
+		case "project deploy validate":
+			checking = true
+			return reply(`{"status":0,"result":{"id":"`+checkID+`","status":"Queued","done":false}}`, 0)
+		case "project deploy report":
+			if checking {
+				checking = false
+				if m >= len(checks) {
+					return nil, fmt.Errorf("unexpected check-only run %d", m+1)
+				}
+				m++
+				return reply(checks[m-1], exitOf(checks[m-1]))
+			}
 			if n >= len(deploys) {
 				return nil, fmt.Errorf("unexpected deploy %d", n+1)
 			}
 			n++
 			return reply(deploys[n-1], exitOf(deploys[n-1]))
-		case "apex run test":
-			if m >= len(testRuns) {
-				return nil, fmt.Errorf("unexpected test run %d", m+1)
-			}
-			m++
-			return reply(testRuns[m-1], exitOf(testRuns[m-1]))
 		}
 		return happySF(inv)
 	}
 }
+
+// checkID is the job of a check-only rerun.
+const checkID = "0Af000000000777AAA"
 
 func exitOf(doc string) int {
 	var d struct{ Status int }
@@ -165,16 +174,24 @@ func testFailureJSON(class, method, message string) string {
 	return fmt.Sprintf(`{"name":%q,"methodName":%q,"message":%q,"stackTrace":"Class.%s.%s: line 3, column 1","time":"12"}`, class, method, message, class, method)
 }
 
-func testRunJSON(outcome string, results ...string) string {
-	exit := 0
-	if outcome == "Failed" {
-		exit = 100
+// checkOnlyJSON is the result of a check-only rerun of failed tests: the
+// tests named in passed pass, the others in failed fail.
+func checkOnlyJSON(passed []string, failed ...string) string {
+	var ok, ko []string
+	for _, t := range passed {
+		class, method, _ := strings.Cut(t, ".")
+		ok = append(ok, fmt.Sprintf(`{"name":%q,"methodName":%q,"time":1}`, class, method))
 	}
-	return fmt.Sprintf(`{"status":%d,"result":{"summary":{"outcome":%q,"testRunId":"7070000000001"},"tests":[%s]}}`, exit, outcome, strings.Join(results, ","))
-}
-
-func testResultJSON(class, method, outcome string) string {
-	return fmt.Sprintf(`{"ApexClass":{"Name":%q},"MethodName":%q,"Outcome":%q,"Message":"boom","StackTrace":"Class.%s.%s: line 3, column 1"}`, class, method, outcome, class, method)
+	for _, t := range failed {
+		class, method, _ := strings.Cut(t, ".")
+		ko = append(ko, testFailureJSON(class, method, "boom"))
+	}
+	status, exit := "Succeeded", 0
+	if len(failed) > 0 {
+		status, exit = "Failed", 1
+	}
+	return fmt.Sprintf(`{"status":%d,"result":{"id":%q,"status":%q,"done":true,"checkOnly":true,"details":{"componentFailures":[],"runTestResult":{"numTestsRun":%d,"numFailures":%d,"successes":[%s],"failures":[%s]}}}}`,
+		exit, checkID, status, len(ok)+len(ko), len(ko), strings.Join(ok, ","), strings.Join(ko, ","))
 }
 
 // soqlInLoop is an Apex class preflight warns about.
@@ -248,7 +265,7 @@ func TestAssembledFailuresAgreeAcrossSinks(t *testing.T) {
 	t.Run("a flaky test beside a failed one", func(t *testing.T) {
 		deploy := failedDeploy(`"runTestResult":{"numTestsRun":2,"numFailures":2,"failures":[` + testFailureJSON("FlakyTest", "sometimes", "UNABLE_TO_LOCK_ROW") + `,` +
 			testFailureJSON("HardTest", "always", "System.AssertException: Assertion Failed") + `]}`)
-		e, g := run(t, scriptedSF([]string{deploy}, testRunJSON("Failed", testResultJSON("FlakyTest", "sometimes", "Pass"), testResultJSON("HardTest", "always", "Fail"))))
+		e, g := run(t, scriptedSF([]string{deploy}, checkOnlyJSON([]string{"FlakyTest.sometimes"}, "HardTest.always")))
 		out := e.outputs()
 		if out["failed-tests"] != "HardTest.always" || out["flaky-tests"] != "FlakyTest.sometimes" {
 			t.Fatalf("failed-tests = %q, flaky-tests = %q", out["failed-tests"], out["flaky-tests"])
@@ -382,7 +399,7 @@ func TestAssembledGolden(t *testing.T) {
 		{name: "deployment-failure", inputs: map[string]string{config.InputPostMortem: "true"}, failedRuns: 2,
 			sf: scriptedSF([]string{failedDeploy(`"componentFailures":[` + strings.Join(comps, ",") + `]`)}), code: ExitFailed},
 		{name: "flaky-recovery", inputs: map[string]string{config.InputSlackOnRecovery: "true"}, failedRuns: 0,
-			sf: scriptedSF([]string{flakyFirst, succeeded}, testRunJSON("Passed", testResultJSON("InvoiceTest", "concurrentUpdate", "Pass"))), code: ExitOK},
+			sf: scriptedSF([]string{flakyFirst, succeeded}, checkOnlyJSON([]string{"InvoiceTest.concurrentUpdate"})), code: ExitOK},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
