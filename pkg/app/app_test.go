@@ -122,7 +122,7 @@ func happySF(inv sfcli.Invocation) (*sfcli.Output, error) {
 	switch strings.Join(inv.Args[:3], " ") {
 	case "org login sfdx-url", "org login access-token":
 		return reply(`{"status":0,"result":{"username":"ci@example.com","instanceUrl":"https://example.my.salesforce.com","accessToken":"00D000000000001!AQEAQrawtokenvalue"}}`, 0)
-	case "project deploy start":
+	case "project deploy start", "project deploy validate":
 		return reply(`{"status":0,"result":{"id":"`+testID+`","status":"Queued","done":false}}`, 0)
 	case "project deploy report":
 		return reply(`{"status":0,"result":{"id":"`+testID+`","status":"Succeeded","done":true,"details":{"componentSuccesses":[{"componentType":"ApexClass","fullName":"A"}]}}}`, 0)

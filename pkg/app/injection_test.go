@@ -59,7 +59,7 @@ func TestRunOrgTextRunsNoCommands(t *testing.T) {
 		},
 		"apex test message": func(e *env, text string) {
 			e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
-				if strings.Join(inv.Args[:3], " ") == "project deploy resume" {
+				if strings.Join(inv.Args[:3], " ") == "project deploy report" {
 					return reply(`{"status":1,"result":{"id":"`+testID+`","status":"Failed","done":true,"success":false,"numberTestErrors":1,`+
 						`"details":{"runTestResult":{"numFailures":1,"failures":[{"name":"TaxTest","methodName":"usTax","message":`+quote(text)+
 						`,"stackTrace":"Class.TaxTest.usTax: line 10, column 1"}]}}},"name":"DeployFailed","message":"tests failed","exitCode":1}`, 1)

@@ -210,7 +210,7 @@ func TestPRCommentMentionsNobody(t *testing.T) {
 		config.InputGitHubToken: "ghs_mentiontesttoken123", config.InputPRComment: "true"})
 	e.withGitHub(srv.URL, "GITHUB_REF", "refs/pull/5/merge")
 	e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
-		if strings.Join(inv.Args[:3], " ") != "project deploy resume" {
+		if strings.Join(inv.Args[:3], " ") != "project deploy report" {
 			return happySF(inv)
 		}
 		return reply(`{"status":1,"result":{"id":"`+testID+`","status":"Failed","done":true,"success":false,"numberComponentErrors":1,"numberTestErrors":1,
