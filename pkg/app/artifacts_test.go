@@ -18,7 +18,7 @@ func TestRawOutputsWrittenOnce(t *testing.T) {
 		`","status":"Failed","done":true,"success":false,"details":{"componentFailures":[{"componentType":"ApexClass","fullName":"A","fileName":"classes/A.cls","problem":"Variable does not exist: ` + leaked + `","problemType":"Error","lineNumber":3,"columnNumber":1}]}}}`
 	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml", config.InputMaxAttempts: "1"})
 	e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
-		if strings.Join(inv.Args[:3], " ") == "project deploy resume" {
+		if strings.Join(inv.Args[:3], " ") == "project deploy report" {
 			return reply(failed, 1)
 		}
 		return happySF(inv)
@@ -27,8 +27,8 @@ func TestRawOutputsWrittenOnce(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s", code, e.stdout.String())
 	}
 	rp := e.outputs()["result-path"]
-	if !strings.HasPrefix(rp, "deploy-guard-artifacts/sf-") || !strings.HasSuffix(rp, "-resume.json") {
-		t.Fatalf("result-path %q, want the raw output of the resume call that decided", rp)
+	if !strings.HasPrefix(rp, "deploy-guard-artifacts/sf-") || !strings.HasSuffix(rp, "-wait.json") {
+		t.Fatalf("result-path %q, want the raw output of the wait call that decided", rp)
 	}
 	b, err := os.ReadFile(filepath.Join(e.workspace, rp))
 	if err != nil {
