@@ -33,15 +33,10 @@ func code(s string, inTable bool) string {
 // safeToken keeps a value that goes into a shell command only when it is a
 // plain identifier (org alias, job id, test name); otherwise it returns def.
 func safeToken(s, def string) string {
-	if s == "" || len(s) > 200 {
-		return def
+	if safetext.Plain(s, 200, "_.@:/-,") {
+		return s
 	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.@:/-,", r)) {
-			return def
-		}
-	}
-	return s
+	return def
 }
 
 // safeURL returns u when it is a plain http(s) URL usable in a Markdown link.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 )
 
 // The playbook's commands are rebuilt from what the run really did, so each
@@ -63,15 +64,7 @@ var (
 // safeArg accepts a path or metadata name that can be printed in a command
 // for people to copy: printable, no shell or Markdown syntax beyond spaces.
 func safeArg(s string) bool {
-	if s == "" || len(s) > 300 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.@:/-,+ *", r)) {
-			return false
-		}
-	}
-	return true
+	return safetext.Plain(s, 300, "_.@:/-,+ *")
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

@@ -230,3 +230,19 @@ func capLines(s string, n int, note string, size func(string) int, cut func(stri
 	}
 	return s + note
 }
+
+// Plain reports whether s can be printed as is where syntax would be
+// dangerous (a shell command people copy, a Markdown link): not empty, at
+// most maxLen bytes, and only ASCII letters, digits and the characters in
+// extra.
+func Plain(s string, maxLen int, extra string) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(extra, r)) {
+			return false
+		}
+	}
+	return true
+}

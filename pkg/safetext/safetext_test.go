@@ -172,3 +172,26 @@ func TestCap(t *testing.T) {
 		}
 	}
 }
+
+func TestPlain(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		s     string
+		max   int
+		extra string
+		want  bool
+	}{
+		{"my-org_1", 20, "-_", true},
+		{"", 20, "", false},
+		{"toolong", 3, "", false},
+		{"a b", 20, "", false},
+		{"a b", 20, " ", true},
+		{"x;rm -rf /", 20, " -/", false},
+		{"é", 20, "", false},
+	}
+	for _, tc := range cases {
+		if got := Plain(tc.s, tc.max, tc.extra); got != tc.want {
+			t.Errorf("Plain(%q, %d, %q) = %v, want %v", tc.s, tc.max, tc.extra, got, tc.want)
+		}
+	}
+}
