@@ -307,7 +307,8 @@ func (p *parser) duration(input string, min, max time.Duration) time.Duration {
 	v := p.raw(input)
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		if secs, err2 := strconv.Atoi(v); err2 == nil {
+		// Bound before multiplying: 18446744084 seconds wraps to 10.29s.
+		if secs, err2 := strconv.ParseInt(v, 10, 64); err2 == nil && secs >= 0 && secs <= int64(max/time.Second) {
 			d, err = time.Duration(secs)*time.Second, nil
 		}
 	}
@@ -324,7 +325,9 @@ func (p *parser) minutes(input string, min, max time.Duration) time.Duration {
 	v := p.raw(input)
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		if m, err2 := strconv.ParseFloat(v, 64); err2 == nil && !math.IsNaN(m) && !math.IsInf(m, 0) {
+		// Bound before converting: a float beyond int64 converts to an
+		// arbitrary duration.
+		if m, err2 := strconv.ParseFloat(v, 64); err2 == nil && m >= 0 && m <= max.Minutes() {
 			d, err = time.Duration(m*float64(time.Minute)), nil
 		}
 	}
