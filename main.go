@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/org/deploy-guard/pkg/app"
+	"github.com/org/deploy-guard/pkg/reaper"
 	"github.com/org/deploy-guard/pkg/secenv"
 )
 
@@ -30,6 +31,8 @@ func main() {
 	if err := secenv.Protect(); err != nil {
 		fmt.Fprintln(os.Stderr, "deploy-guard: warning:", err)
 	}
+	// As PID 1 in the image, wait for the orphans sf leaves behind.
+	stopReaping := reaper.Start()
 	// A large deployment result (tens of megabytes) is read once and the
 	// reports stream to disk; a soft heap limit makes the collector return
 	// the garbage of each step before the heap doubles. It never fails a
@@ -49,5 +52,6 @@ func main() {
 		HTTP:    &http.Client{Timeout: 30 * time.Second},
 	})
 	stop()
+	stopReaping()
 	os.Exit(code)
 }
