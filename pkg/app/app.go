@@ -158,6 +158,13 @@ func newAction(deps Deps) *action {
 	for _, v := range config.RunnerSecrets(deps.Getenv) {
 		a.log.Mask(v)
 	}
+	if deps.Environ != nil {
+		for _, kv := range deps.Environ() {
+			if name, v, _ := strings.Cut(kv, "="); sfcli.CredentialVar(name) {
+				a.log.Mask(v)
+			}
+		}
+	}
 	return a
 }
 

@@ -48,10 +48,28 @@ func ChildEnv(parent []string, home string) []string {
 			continue
 		}
 		if keptNames[name] || strings.HasPrefix(name, "LC_") ||
-			strings.HasPrefix(name, "SF_") || strings.HasPrefix(name, "SFDX_") {
+			(strings.HasPrefix(name, "SF_") || strings.HasPrefix(name, "SFDX_")) && !CredentialVar(name) {
 			env = append(env, kv)
 		}
 	}
 	env = append(env, "HOME="+home)
 	return append(env, forcedEnv...)
+}
+
+// CredentialVar reports whether an SF_/SFDX_ variable looks like a
+// credential a workflow put in env: (SFDX_AUTH_URL, SF_JWT_KEY, ...). sf
+// never needs one from the environment (credentials reach it per call), and
+// a child can read its own environment: a project's `replaceWithEnv` or
+// `replaceWithFile: /proc/self/environ` would upload it. The action masks
+// their values too.
+func CredentialVar(name string) bool {
+	if !strings.HasPrefix(name, "SF_") && !strings.HasPrefix(name, "SFDX_") {
+		return false
+	}
+	for _, w := range []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "AUTH_URL", "AUTHURL"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(name, "_KEY")
 }
