@@ -191,7 +191,7 @@ func TestOrgTextRunsNoCommands(t *testing.T) {
 	}{
 		"fault message": {fault, want{exit: 1, status: "failed", deploys: 1,
 			annotations: []harness.Annotation{{Level: "error", Message: "UNKNOWN_EXCEPTION"}}}},
-		"test message": {tests, want{exit: 1, status: "failed", category: "test", deploys: 1, testRuns: 1,
+		"test message": {tests, want{exit: 1, status: "failed", category: "test", deploys: 2, jobs: "deploy,check",
 			annotations: []harness.Annotation{{Level: "error", File: classes + "TaxCalculatorTest.cls", Line: 10, Message: "Expected: 7, Actual: 7.25"}}}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -225,8 +225,9 @@ func TestWorkspaceHoldsOnlyArtifacts(t *testing.T) {
 		})
 	}})
 	// Without a default org, every call that needs one must name it: the
-	// run gets through login, deploy, test rerun and redeploy.
-	check(t, res, want{status: "recovered", deploys: 2, testRuns: 1})
+	// run gets through login, deploy, the check-only test rerun and the
+	// redeploy.
+	check(t, res, want{status: "recovered", deploys: 3, jobs: "deploy,check,deploy"})
 	arts := filepath.Join(res.Workspace, "deploy-guard-artifacts")
 	filepath.WalkDir(res.Workspace, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !before[p] && p != arts && !strings.HasPrefix(p, arts+string(filepath.Separator)) {
