@@ -120,6 +120,20 @@ func run(t testing.TB, cfg harness.Config) *harness.Result {
 			t.Logf("action output:\n%s\norg requests: %v\noutputs: %v", res.Stdout, res.Org.Ops(), res.Outputs)
 		}
 	})
+	// A later step of the job, running as the runner's user, must be able
+	// to remove or overwrite whatever the action left behind. Checked
+	// through the image, where it matters (root in the container, uid 1001
+	// outside); the native runs of the rollback case still leave sf's
+	// .sf/orgs/<id>/localSourceTracking in the project.
+	if image == "" {
+		return res
+	}
+	if len(res.NewInWorkspace) > 0 {
+		t.Errorf("the run left files in the workspace outside the artifacts folder: %v", res.NewInWorkspace)
+	}
+	if len(res.ForeignOwned) > 0 {
+		t.Errorf("the runner's user (uid %d) does not own: %v", harness.RunnerUID, res.ForeignOwned)
+	}
 	return res
 }
 
