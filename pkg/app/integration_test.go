@@ -179,41 +179,62 @@ func TestRunNotifiesOnFailureWithoutSecrets(t *testing.T) {
 	}
 }
 
-// A JWT key reaches sf as a 0600 file in a private directory outside the
-// workspace, never in argv, and is gone when the action ends.
-func TestRunJWTKeyFile(t *testing.T) {
+// Credentials that sf reads from a file (a JWT key; an auth URL, since the
+// CLI gives stdin only 10 ms) go in a 0600 file outside the workspace,
+// never in argv, and the file is gone after login.
+func TestRunCredentialFiles(t *testing.T) {
 	key := "-----BEGIN RSA PRIVATE KEY-----\nMIIEjwtkeybodysecret0123456789\n-----END RSA PRIVATE KEY-----"
-	e := newEnv(t, map[string]string{config.InputJWTKey: key, config.InputClientID: "3MVGclientid", config.InputUsername: "ci@example.com"})
-	var keyFile string
-	var mode os.FileMode
-	e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
-		if strings.Join(inv.Args[:3], " ") == "org login jwt" {
-			for i, a := range inv.Args {
-				if strings.Contains(a, "MIIEjwtkeybodysecret") {
-					t.Errorf("the key is in argv: %v", inv.Args)
-				}
-				if a == "--jwt-key-file" && i+1 < len(inv.Args) {
-					keyFile = inv.Args[i+1]
-					if st, err := os.Stat(keyFile); err == nil {
-						mode = st.Mode().Perm()
+	for _, tc := range []struct {
+		name, login, flag, secret string
+		inputs                    map[string]string
+	}{
+		{"jwt", "org login jwt", "--jwt-key-file", "MIIEjwtkeybodysecret",
+			map[string]string{config.InputJWTKey: key, config.InputClientID: "3MVGclientid", config.InputUsername: "ci@example.com"}},
+		{"auth-url", "org login sfdx-url", "--sfdx-url-file", "5Aep861refreshtokensecret",
+			map[string]string{config.InputAuthURL: testAuthURL}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.inputs)
+			var file, content string
+			var mode os.FileMode
+			e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
+				if strings.Join(inv.Args[:3], " ") == tc.login {
+					for i, a := range inv.Args {
+						if strings.Contains(a, tc.secret) {
+							t.Errorf("the credential is in argv: %v", inv.Args)
+						}
+						if a == tc.flag && i+1 < len(inv.Args) {
+							file = inv.Args[i+1]
+							if st, err := os.Stat(file); err == nil {
+								mode = st.Mode().Perm()
+							}
+							b, _ := os.ReadFile(file)
+							content = string(b)
+						}
 					}
+					if len(inv.Stdin) > 0 {
+						t.Errorf("login wrote %d bytes to stdin", len(inv.Stdin))
+					}
+					return reply(`{"status":0,"result":{"username":"ci@example.com"}}`, 0)
 				}
+				return happySF(inv)
 			}
-			return reply(`{"status":0,"result":{"username":"ci@example.com"}}`, 0)
-		}
-		return happySF(inv)
-	}
-	if code := e.run(); code != ExitOK {
-		t.Fatalf("exit %d\n%s", code, e.stdout.String())
-	}
-	if keyFile == "" {
-		t.Fatal("sf org login jwt was not given --jwt-key-file")
-	}
-	if mode != 0o600 || strings.HasPrefix(keyFile, e.workspace) {
-		t.Errorf("key file %s mode %o: want 0600 outside the workspace", keyFile, mode)
-	}
-	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
-		t.Errorf("the key file %s was not removed", keyFile)
+			if code := e.run(); code != ExitOK {
+				t.Fatalf("exit %d\n%s", code, e.stdout.String())
+			}
+			if file == "" {
+				t.Fatalf("sf %s was not given %s", tc.login, tc.flag)
+			}
+			if !strings.Contains(content, tc.secret) {
+				t.Errorf("the file held %q, not the credential", content)
+			}
+			if mode != 0o600 || strings.HasPrefix(file, e.workspace) {
+				t.Errorf("credential file %s mode %o: want 0600 outside the workspace", file, mode)
+			}
+			if _, err := os.Stat(file); !os.IsNotExist(err) {
+				t.Errorf("the credential file %s was not removed", file)
+			}
+		})
 	}
 }
 

@@ -35,13 +35,17 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 	inv := sfcli.Invocation{}
 	switch auth.Method {
 	case config.AuthSFDXURL:
-		inv.Args = sfcli.LoginSFDXURL(alias)
-		inv.Stdin = []byte(auth.AuthURL)
+		urlFile, err := a.writeSecretFile("auth-url.txt", auth.AuthURL)
+		if err != nil {
+			return "", configError("writing the auth URL", err)
+		}
+		defer os.Remove(urlFile)
+		inv.Args = sfcli.LoginSFDXURL(urlFile, alias)
 	case config.AuthAccessToken:
 		inv.Args = sfcli.LoginAccessToken(auth.InstanceURL, alias)
 		inv.Env = []string{"SF_ACCESS_TOKEN=" + auth.AccessToken}
 	case config.AuthJWT:
-		keyFile, err := a.writeKey(auth.JWTKey)
+		keyFile, err := a.writeSecretFile("server.key", auth.JWTKey)
 		if err != nil {
 			return "", configError("writing the JWT key", err)
 		}
@@ -113,9 +117,10 @@ func (a *action) maskLoginSecrets(out *sfcli.Output) {
 	}
 }
 
-// writeKey puts a JWT key in a 0600 file in a private 0700 directory outside
-// the workspace; the caller removes it right after login.
-func (a *action) writeKey(key string) (string, error) {
+// writeSecretFile puts a credential (a JWT key, an auth URL) in a 0600 file
+// in a private 0700 directory outside the workspace; the caller removes it
+// right after login.
+func (a *action) writeSecretFile(name, key string) (string, error) {
 	dir, err := os.MkdirTemp(a.deps.TempDir, "deploy-guard-key-")
 	if err != nil {
 		return "", err
@@ -124,7 +129,7 @@ func (a *action) writeKey(key string) (string, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, "server.key")
+	path := filepath.Join(dir, name)
 	if !strings.HasSuffix(key, "\n") {
 		key += "\n"
 	}

@@ -151,9 +151,11 @@ func ApexRunTest(tests []string, targetOrg string, wait time.Duration) []string 
 	return withOrg(a, targetOrg)
 }
 
-// LoginSFDXURL logs in with an auth URL that the caller writes to stdin.
-func LoginSFDXURL(alias string) []string {
-	return []string{"org", "login", "sfdx-url", "--sfdx-url-stdin", "-", "--alias", alias}
+// LoginSFDXURL logs in with the auth URL in file. Not stdin: the CLI
+// (oclif's readStdin) gives up on stdin after 10 ms, so on a busy runner the
+// login failed as INVALID_SFDX_AUTH_URL with a valid URL.
+func LoginSFDXURL(file, alias string) []string {
+	return []string{"org", "login", "sfdx-url", "--sfdx-url-file", file, "--alias", alias}
 }
 
 // LoginAccessToken logs in with the token in the SF_ACCESS_TOKEN environment

@@ -197,7 +197,7 @@ func TestCommands(t *testing.T) {
 		{"report", DeployReport("0Af1", ""), "project deploy report --job-id 0Af1"},
 		{"cancel", DeployCancel("0Af1", "dg"), "project deploy cancel --job-id 0Af1 --async --target-org dg"},
 		{"tests", ApexRunTest([]string{"A.m1", "B.m2"}, "dg", 10*time.Minute), "apex run test --wait 10 --tests A.m1 --tests B.m2 --target-org dg"},
-		{"sfdx-url", LoginSFDXURL("dg"), "org login sfdx-url --sfdx-url-stdin - --alias dg"},
+		{"sfdx-url", LoginSFDXURL("/tmp/k/auth-url.txt", "dg"), "org login sfdx-url --sfdx-url-file /tmp/k/auth-url.txt --alias dg"},
 		{"token", LoginAccessToken("https://x", "dg"), "org login access-token --instance-url https://x --no-prompt --alias dg"},
 		{"metadata", DeployStart(DeploySpec{Target: Target{Metadata: []string{"ApexClass:A", "CustomObject"}}}), "project deploy start --async --metadata ApexClass:A --metadata CustomObject"},
 	}
