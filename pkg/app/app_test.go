@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -143,8 +144,8 @@ func TestRunSucceeded(t *testing.T) {
 		}
 	}
 	login := e.calls[0]
-	if string(login.Stdin) != testAuthURL || strings.Contains(strings.Join(login.Args, " "), "force://") {
-		t.Errorf("the auth URL must reach sf on stdin only: args %q", login.Args)
+	if strings.Contains(strings.Join(login.Args, " "), "force://") || !slices.Contains(login.Args, "--sfdx-url-file") {
+		t.Errorf("the auth URL must reach sf in a file only (TestRunCredentialFiles): args %q", login.Args)
 	}
 	if got := strings.Join(e.calls[1].Args, " "); !strings.Contains(got, "--manifest manifest/package.xml") || !strings.Contains(got, "--target-org deploy-guard") {
 		t.Errorf("deploy args = %q", got)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -33,6 +34,9 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 		alias = auth.TargetOrg
 	}
 	inv := sfcli.Invocation{}
+	// secretFile is the private file sf reads a credential from; reports
+	// show only its name, since its directory is new on every run.
+	secretFile := ""
 	switch auth.Method {
 	case config.AuthSFDXURL:
 		urlFile, err := a.writeSecretFile("auth-url.txt", auth.AuthURL)
@@ -41,6 +45,7 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 		}
 		defer os.Remove(urlFile)
 		inv.Args = sfcli.LoginSFDXURL(urlFile, alias)
+		secretFile = urlFile
 	case config.AuthAccessToken:
 		inv.Args = sfcli.LoginAccessToken(auth.InstanceURL, alias)
 		inv.Env = []string{"SF_ACCESS_TOKEN=" + auth.AccessToken}
@@ -51,12 +56,17 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 		}
 		defer os.Remove(keyFile)
 		inv.Args = sfcli.LoginJWT(auth.ClientID, auth.Username, keyFile, auth.InstanceURL, alias)
+		secretFile = keyFile
 	}
 	a.log.Group(fmt.Sprintf("Log in to Salesforce (%s)", auth.Method))
 	defer a.log.EndGroup()
 	start := a.deps.Now()
 	out, err := runner.Run(ctx, inv)
-	att := result.Attempt{Kind: "login", Command: sfcli.CommandLine(inv.Args), Start: start, Duration: a.deps.Now().Sub(start), ExitCode: -1}
+	shown := slices.Clone(inv.Args)
+	if i := slices.Index(shown, secretFile); secretFile != "" && i >= 0 {
+		shown[i] = filepath.Base(secretFile)
+	}
+	att := result.Attempt{Kind: "login", Command: sfcli.CommandLine(shown), Start: start, Duration: a.deps.Now().Sub(start), ExitCode: -1}
 	if ctx.Err() != nil {
 		// A cancelled workflow stopped the login: that is no auth failure.
 		att.Outcome, att.Decision = "canceled", "stop: the workflow was cancelled"
