@@ -29,7 +29,7 @@ const minSecretLen = 4
 type Redactor struct {
 	mu      sync.RWMutex
 	secrets []string
-	rep     *strings.Replacer
+	rep     *matcher
 }
 
 // New returns a Redactor for the given secrets.
@@ -65,11 +65,7 @@ func (r *Redactor) Add(secrets ...string) {
 	}
 	// Longest first, so a secret that contains another is replaced whole.
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
-	pairs := make([]string, 0, 2*len(r.secrets))
-	for _, s := range r.secrets {
-		pairs = append(pairs, s, Mask)
-	}
-	r.rep = strings.NewReplacer(pairs...)
+	r.rep = newMatcher(r.secrets)
 }
 
 // Variants returns s and the forms it is commonly transformed into: each
@@ -164,7 +160,7 @@ func (r *Redactor) Walk(v any) {
 	walk(reflect.ValueOf(v), rep, map[uintptr]bool{})
 }
 
-func walk(v reflect.Value, rep *strings.Replacer, seen map[uintptr]bool) {
+func walk(v reflect.Value, rep *matcher, seen map[uintptr]bool) {
 	switch v.Kind() {
 	case reflect.String:
 		if v.CanSet() {

@@ -3,7 +3,6 @@ package redact
 import (
 	"bytes"
 	"io"
-	"strings"
 )
 
 // chunk is how much a Writer gathers before it masks and passes text on.
@@ -17,7 +16,7 @@ const chunk = 64 << 10
 // underlying writer.
 type Writer struct {
 	w       io.Writer
-	rep     *strings.Replacer
+	rep     *matcher
 	secrets [][]byte
 	hold    int
 	buf     []byte
