@@ -15,7 +15,7 @@ const stubSF = `#!/bin/sh
 case "$2 $3" in
   "login sfdx-url") cat >/dev/null; echo '{"status":0,"result":{"username":"ci@example.com","instanceUrl":"https://x.my.salesforce.com"}}' ;;
   "deploy start") echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Queued","done":false}}' ;;
-  "deploy resume") echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Succeeded","done":true,"details":{"componentSuccesses":[],"componentFailures":[]}}}' ;;
+  "deploy resume"|"deploy report") echo '{"status":0,"result":{"id":"0Af000000000001AAA","status":"Succeeded","done":true,"details":{"componentSuccesses":[],"componentFailures":[]}}}' ;;
   *) echo '{"status":1,"name":"Unexpected","message":"unexpected"}'; exit 1 ;;
 esac
 `
@@ -35,7 +35,7 @@ func BenchmarkActionOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	ws := filepath.Join(dir, "ws")
-	os.MkdirAll(ws, 0o755)
+	os.MkdirAll(filepath.Join(ws, "force-app"), 0o755)
 	os.WriteFile(filepath.Join(ws, "sfdx-project.json"), []byte(`{"packageDirectories":[{"path":"force-app"}]}`), 0o644)
 	env := []string{
 		"PATH=" + sfDir + ":/usr/bin:/bin", "HOME=" + dir, "GITHUB_ACTIONS=true",
@@ -48,7 +48,7 @@ func BenchmarkActionOverhead(b *testing.B) {
 		for _, args := range [][]string{
 			{"org", "login", "sfdx-url", "--json"},
 			{"project", "deploy", "start", "--async", "--json"},
-			{"project", "deploy", "resume", "--json"},
+			{"project", "deploy", "report", "--json"},
 		} {
 			cmd := exec.Command(sf, args...)
 			cmd.Env = env
