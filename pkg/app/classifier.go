@@ -13,10 +13,11 @@ import (
 
 // loadCatalog builds the classifier: the user's `error-catalog` patterns
 // first, then the built-in catalog. A broken user catalog is a config error
-// (it names the file, the entry and the field).
+// (it names the file, the entry and the field). Without one, the built-in
+// catalog is compiled when a failure first needs it (see cat): a clean
+// deployment never pays for it.
 func (a *action) loadCatalog() error {
 	if a.cfg.ErrorCatalog == "" {
-		a.catalog = classify.Default()
 		return nil
 	}
 	user, err := classify.LoadFile(a.catalogFile)
@@ -29,22 +30,26 @@ func (a *action) loadCatalog() error {
 	return nil
 }
 
+// cat is the classifier loadCatalog chose, or the built-in one.
+func (a *action) cat() *classify.Classifier {
+	if a.catalog == nil {
+		return classify.Default()
+	}
+	return a.catalog
+}
+
 // classifier adapts the catalog to what login and the deploy loop need: one
 // verdict per sf call, from the deploy result when there is one, otherwise
 // from the error document, otherwise from what the process printed.
 func (a *action) classifier() deploy.Classifier {
-	c := a.catalog
-	if c == nil {
-		c = classify.Default()
-	}
 	return func(out *sfcli.Output, d *result.Deploy) deploy.Verdict {
 		var fromDeploy classify.Verdict
+		if d != nil && d.Succeeded() {
+			return deploy.Verdict{Category: result.CategoryNone}
+		}
 		if d != nil {
-			if d.Succeeded() {
-				return deploy.Verdict{Category: result.CategoryNone}
-			}
 			// Classifying fills every item's diagnosis in place: do it once.
-			fromDeploy = c.Deploy(d)
+			fromDeploy = a.cat().Deploy(d)
 			if v := fromDeploy; v.Category != result.CategoryNone && v.Category != result.CategoryUnknown {
 				return verdict(v)
 			}
@@ -53,7 +58,7 @@ func (a *action) classifier() deploy.Classifier {
 			return deploy.Verdict{Category: result.CategoryUnknown, Reason: "sf did not run"}
 		}
 		if env := out.Envelope; env != nil && env.IsError() {
-			return verdict(c.Error(env.Name, env.Message, out.ExitCode))
+			return verdict(a.cat().Error(env.Name, env.Message, out.ExitCode))
 		}
 		if d != nil {
 			return verdict(fromDeploy)
@@ -64,7 +69,7 @@ func (a *action) classifier() deploy.Classifier {
 		if out.ParseErr != nil {
 			text = strings.TrimSpace(text + "\n" + out.ParseErr.Error())
 		}
-		v := verdict(c.Error("", text, out.ExitCode))
+		v := verdict(a.cat().Error("", text, out.ExitCode))
 		if v.Reason == "" || v.Diagnosis.PatternID == "" {
 			v.Reason = out.Describe()
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/clock"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/deploy"
@@ -85,11 +84,7 @@ func (a *action) withoutFlaky(v deploy.Verdict) deploy.Verdict {
 	}
 	hard := *d
 	hard.TestFailures = a.run.HardTestFailures()
-	c := a.catalog
-	if c == nil {
-		c = classify.Default()
-	}
-	if w := verdict(c.Deploy(&hard)); w.Category != result.CategoryNone && w.Category != result.CategoryUnknown {
+	if w := verdict(a.cat().Deploy(&hard)); w.Category != result.CategoryNone && w.Category != result.CategoryUnknown {
 		return w
 	}
 	return v
