@@ -1,10 +1,8 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -197,32 +195,26 @@ func failureMessage(r *result.Run, v deploy.Verdict) string {
 	return msg + "."
 }
 
-// recordAttempt saves the raw JSON of every sf call, once, with secrets
-// masked as it streams to disk, and remembers where (see absorb).
+// recordAttempt saves the raw JSON of every sf call, once, and remembers
+// where (see absorb).
 func (a *action) recordAttempt(at result.Attempt, out *sfcli.Output) {
 	if len(out.Stdout) == 0 {
 		return
 	}
 	a.seq++
 	name := fmt.Sprintf("sf-%02d-attempt%d-%s.json", a.seq, at.Number, at.Kind)
-	if p := a.writeArtifactFrom(name, "", func(w io.Writer) error { return a.red.Copy(w, out.Stdout) }); p != "" {
+	// The runner is sfcli.Redacting: stdout is already masked, with the same
+	// secrets, so it is written as is rather than masked a second time.
+	if p := a.writeArtifact(name, out.Stdout, ""); p != "" {
 		a.rawPaths[out] = p
 	}
 }
 
-// writeArtifact writes data, which the caller has redacted, to a file under
-// the artifacts directory (see writeArtifactFrom).
-func (a *action) writeArtifact(name string, data []byte, output string) {
-	a.writeArtifactFrom(name, output, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// writeArtifactFrom creates a file under the artifacts directory, lets
-// write fill it and, when output is set, records its path for that output.
-// It returns the workspace-relative path, or "" when nothing was written.
-func (a *action) writeArtifactFrom(name, output string, write func(io.Writer) error) string {
+// writeArtifact writes data, which the caller has redacted, to a fresh file
+// under the artifacts directory and, when output is set, records its path
+// for that output. It returns the workspace-relative path, or "" when
+// nothing was written.
+func (a *action) writeArtifact(name string, data []byte, output string) string {
 	if a.artDir == nil {
 		return ""
 	}
@@ -231,11 +223,7 @@ func (a *action) writeArtifactFrom(name, output string, write func(io.Writer) er
 		a.log.Infof("Could not write %s: %v", name, err)
 		return ""
 	}
-	bw := bufio.NewWriterSize(f, 256<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
+	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -92,17 +92,3 @@ func (w *Writer) flush(n int) {
 	_, w.err = w.rep.WriteString(w.w, string(w.buf[:n]))
 	w.buf = w.buf[:copy(w.buf, w.buf[n:])]
 }
-
-// Copy writes b to w with r's secrets masked, in pieces, without a redacted
-// copy of b in memory.
-func (r *Redactor) Copy(w io.Writer, b []byte) error {
-	rw := r.NewWriter(w)
-	for len(b) > 0 {
-		n := min(len(b), chunk)
-		if _, err := rw.Write(b[:n]); err != nil {
-			return err
-		}
-		b = b[n:]
-	}
-	return rw.Close()
-}
