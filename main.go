@@ -15,7 +15,7 @@ import (
 
 	"github.com/org/deploy-guard/pkg/app"
 	"github.com/org/deploy-guard/pkg/reaper"
-	"github.com/org/deploy-guard/pkg/secenv"
+	"github.com/org/deploy-guard/pkg/secenv/protect"
 )
 
 // softMemoryLimit is the heap size past which the collector runs eagerly.
@@ -26,9 +26,9 @@ func main() {
 		fmt.Println("deploy-guard", app.Version)
 		return
 	}
-	// First of all: take the runner's secrets out of /proc/<pid>/environ,
-	// where any sf child could read them (re-executes in place; see secenv).
-	if err := secenv.Protect(); err != nil {
+	// The runner's secrets left /proc/<pid>/environ while the program
+	// initialised (re-executes in place; see secenv and its protect package).
+	if err := protect.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "deploy-guard: warning:", err)
 	}
 	// As PID 1 in the image, wait for the orphans sf leaves behind.

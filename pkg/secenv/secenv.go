@@ -9,7 +9,9 @@
 // sfdx-project.json `replacements` entry with `replaceWithFile:
 // /proc/1/environ` made sf upload all of it to the org.
 //
-// Protect, called first in main, closes that door in two layers:
+// Protect closes that door in two layers. It runs while the program
+// initialises, from package protect, which main imports (so before the
+// module's other packages initialise, and before any child can exist):
 //
 //  1. It re-executes the binary in place (same PID, so still PID 1 in the
 //     image) with an environment that holds only a file descriptor number,

@@ -1,16 +1,18 @@
 package secenv
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
+	"unsafe"
 )
+
+// This file imports the standard library's lowest layers only (no fmt, no
+// golang.org/x/sys/unix): Protect runs from package protect's
+// initialisation, which can start only once these imports are initialised.
 
 // Protect re-executes the process with an empty environment, restores the
 // environment from the handoff in the new image, and makes the process
@@ -50,7 +52,7 @@ func secondStage(env []string) (int, bool) {
 }
 
 func reexec() error {
-	var payload bytes.Buffer
+	var payload strings.Builder
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, handoffVar+"=") {
 			continue
@@ -58,29 +60,55 @@ func reexec() error {
 		payload.WriteString(kv)
 		payload.WriteByte(0)
 	}
-	fd, err := unix.MemfdCreate("deploy-guard-env", 0) // no CLOEXEC: it must survive exec
+	fd, err := memfdCreate("deploy-guard-env") // no CLOEXEC: it must survive exec
 	if err != nil {
-		return fmt.Errorf("memfd_create: %w", err)
-	}
-	if err := writeAll(fd, payload.Bytes()); err != nil {
-		unix.Close(fd)
 		return err
 	}
-	if _, err := unix.Seek(fd, 0, io.SeekStart); err != nil {
-		unix.Close(fd)
+	if err := writeAll(fd, payload.String()); err != nil {
+		syscall.Close(fd)
 		return err
+	}
+	if _, err := syscall.Seek(fd, 0, io.SeekStart); err != nil {
+		syscall.Close(fd)
+		return wrap("rewinding the environment handoff", err)
 	}
 	// /proc/self/exe works even when the file was replaced since start.
 	err = syscall.Exec("/proc/self/exe", os.Args, []string{handoffVar + "=" + strconv.Itoa(fd)})
-	unix.Close(fd)
-	return fmt.Errorf("re-executing without secrets in the environment: %w", err)
+	syscall.Close(fd)
+	return wrap("re-executing without secrets in the environment", err)
 }
 
-func writeAll(fd int, b []byte) error {
+// memfdSyscall numbers memfd_create per architecture: the syscall package
+// lists it for some only.
+var memfdSyscall = map[string]uintptr{
+	"386": 356, "amd64": 319, "arm": 385, "arm64": 279, "loong64": 279,
+	"mips": 4354, "mipsle": 4354, "mips64": 5314, "mips64le": 5314,
+	"ppc64": 360, "ppc64le": 360, "riscv64": 279, "s390x": 350,
+}
+
+// memfdCreate makes an anonymous memory file, without close-on-exec.
+func memfdCreate(name string) (int, error) {
+	trap, ok := memfdSyscall[runtime.GOARCH]
+	if !ok {
+		return -1, wrap("memfd_create", syscall.ENOSYS)
+	}
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return -1, wrap("memfd_create", err)
+	}
+	fd, _, errno := syscall.Syscall(trap, uintptr(unsafe.Pointer(p)), 0, 0)
+	if errno != 0 {
+		return -1, wrap("memfd_create", errno)
+	}
+	return int(fd), nil
+}
+
+func writeAll(fd int, s string) error {
+	b := []byte(s)
 	for len(b) > 0 {
-		n, err := unix.Write(fd, b)
+		n, err := syscall.Write(fd, b)
 		if err != nil {
-			return fmt.Errorf("writing the environment handoff: %w", err)
+			return wrap("writing the environment handoff", err)
 		}
 		b = b[n:]
 	}
@@ -96,7 +124,7 @@ func restore(fd int) error {
 	f.Close()
 	os.Unsetenv(handoffVar)
 	if err != nil {
-		return fmt.Errorf("reading the environment handoff: %w", err)
+		return wrap("reading the environment handoff", err)
 	}
 	for _, kv := range strings.Split(string(data), "\x00") {
 		if k, v, ok := strings.Cut(kv, "="); ok && k != "" {
@@ -106,9 +134,22 @@ func restore(fd int) error {
 	return nil
 }
 
+// prSetDumpable is PR_SET_DUMPABLE from <linux/prctl.h>.
+const prSetDumpable = 4
+
 func undumpable() error {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("prctl(PR_SET_DUMPABLE): %w", err)
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetDumpable, 0, 0); errno != 0 {
+		return wrap("prctl(PR_SET_DUMPABLE)", errno)
 	}
 	return nil
 }
+
+// stepError names the step of the protection that failed.
+type stepError struct {
+	step string
+	err  error
+}
+
+func wrap(step string, err error) error { return &stepError{step, err} }
+func (e *stepError) Error() string      { return e.step + ": " + e.err.Error() }
+func (e *stepError) Unwrap() error      { return e.err }
