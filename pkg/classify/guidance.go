@@ -3,6 +3,7 @@ package classify
 import (
 	_ "embed"
 	"fmt"
+	"sync"
 
 	"github.com/org/deploy-guard/pkg/result"
 	"gopkg.in/yaml.v3"
@@ -30,25 +31,25 @@ type Guide struct {
 	Checklist []string `yaml:"checklist"`
 }
 
-var guides = mustGuides()
-
-func mustGuides() []Guide {
+// guides is the embedded guidance, parsed when first asked for: only a
+// failure's report needs it.
+var guides = sync.OnceValue(func() []Guide {
 	var gs []Guide
 	if err := yaml.Unmarshal(guidanceYAML, &gs); err != nil {
 		panic(fmt.Sprintf("classify: embedded guidance.yaml is broken: %v", err))
 	}
 	return gs
-}
+})
 
 // Guides returns the guidance of every category (but none), in category
 // priority order. The slices are shared: do not modify them.
-func Guides() []Guide { return guides }
+func Guides() []Guide { return guides() }
 
 // GuideFor returns the guidance for c, or that for unknown when c has none
 // (none, and categories outside the documented list).
 func GuideFor(c result.Category) Guide {
 	var unknown Guide
-	for _, g := range guides {
+	for _, g := range guides() {
 		if g.Category == c {
 			return g
 		}

@@ -350,9 +350,14 @@ func TestParseDelta(t *testing.T) {
 	if c.DeltaFrom != "0123abc" || c.DeltaTo != "HEAD" || c.PreDestructive != "pre.xml" || !c.PurgeOnDelete {
 		t.Errorf("delta inputs: from %q to %q pre %q purge %v", c.DeltaFrom, c.DeltaTo, c.PreDestructive, c.PurgeOnDelete)
 	}
-	for _, ok := range []string{"main", "origin/release-1.2", "HEAD~3", "v1.0^{commit}", "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2", "refs/heads/main"} {
+	for _, ok := range []string{"main", "origin/release-1.2", "HEAD~3", "v1.0^{commit}", "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2", "refs/heads/main", strings.Repeat("a", 200)} {
 		if !GitRevision(ok) {
 			t.Errorf("GitRevision(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{"", "-c", "--upload-pack=x", "main..evil", "a b", "main;id", strings.Repeat("a", 201)} {
+		if GitRevision(bad) {
+			t.Errorf("GitRevision(%q) = true", bad)
 		}
 	}
 }

@@ -182,6 +182,32 @@ func TestSendNoRetryOn4xx(t *testing.T) {
 	}
 }
 
+// An error quotes what Slack answered only when it is an error code.
+func TestSendQuotesOnlySlackErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		body  string
+		quote bool
+	}{
+		{"invalid_payload", true},
+		{" channel_is_archived\n", true},
+		{strings.Repeat("x", 64), true},
+		{strings.Repeat("x", 65), false},
+		{"ok", false},
+		{"Invalid-Token secret", false},
+		{"<html>", false},
+	} {
+		f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) { status(400, tc.body)(w) }}
+		s, _ := newSlack(t, f)
+		err := s.Send(context.Background(), []byte(`{}`))
+		if err == nil {
+			t.Fatalf("%q: want an error", tc.body)
+		}
+		if quoted := strings.Contains(err.Error(), ": "+strings.TrimSpace(tc.body)); quoted != tc.quote {
+			t.Errorf("body %q: error %q, want quoted %v", tc.body, err, tc.quote)
+		}
+	}
+}
+
 func TestSendTimeout(t *testing.T) {
 	f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) {
 		select {

@@ -158,7 +158,7 @@ func (ix *Index) addDir(path string, parts []string) {
 	if n < 2 {
 		return
 	}
-	t := reg.byStrict[parts[n-2]]
+	t := reg().byStrict[parts[n-2]]
 	if t == nil || (t.Adapter != adapterBundle && t.Adapter != adapterDecomposed) || inFolderOnly(parts[:n-2]) {
 		return
 	}
@@ -173,7 +173,7 @@ func (ix *Index) addDir(path string, parts []string) {
 // bundle or mixed-content type (where nothing is a component of its own).
 func inFolderOnly(dirs []string) bool {
 	for _, d := range dirs {
-		if t := reg.byStrict[d]; t != nil && t.folderOnly() {
+		if t := reg().byStrict[d]; t != nil && t.folderOnly() {
 			return true
 		}
 	}
@@ -199,7 +199,7 @@ func classify(parts []string) fileKind {
 	// Bundles and mixed content (lwc/card/..., staticresources/...): only
 	// the -meta.xml files are metadata; everything else is content.
 	for i, d := range dirs {
-		t := reg.byStrict[d]
+		t := reg().byStrict[d]
 		if t == nil || !t.folderOnly() {
 			continue
 		}
@@ -259,7 +259,7 @@ func classifyInFolderType(t *Type, parts []string, i int) fileKind {
 // counts only inside its type's folder.
 func typeOf(dirs []string, suffix string, meta bool) *Type {
 	for _, d := range dirs {
-		s := reg.byStrict[d]
+		s := reg().byStrict[d]
 		if s == nil || s.folderOnly() {
 			continue
 		}
@@ -272,7 +272,7 @@ func typeOf(dirs []string, suffix string, meta bool) *Type {
 			}
 		}
 	}
-	t := reg.bySuffix[suffix]
+	t := reg().bySuffix[suffix]
 	if t == nil {
 		return nil
 	}

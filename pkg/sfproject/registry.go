@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // registryJSON is a trimmed copy of the metadata registry of the pinned sf
@@ -120,15 +121,16 @@ type registry struct {
 	source   string
 }
 
-var reg = mustLoadRegistry(registryJSON)
-
-func mustLoadRegistry(data []byte) *registry {
-	r, err := loadRegistry(data)
+// reg is the embedded registry, parsed when first asked for (a third of
+// the binary's start-up when it was parsed at init): a clean deployment
+// never needs it.
+var reg = sync.OnceValue(func() *registry {
+	r, err := loadRegistry(registryJSON)
 	if err != nil {
 		panic("sfproject: embedded registry.json: " + err.Error())
 	}
 	return r
-}
+})
 
 func loadRegistry(data []byte) (*registry, error) {
 	var d registryData
@@ -175,7 +177,7 @@ func loadRegistry(data []byte) (*registry, error) {
 
 // LookupType returns the registry's type of that name (case-insensitive),
 // or nil.
-func LookupType(name string) *Type { return reg.byName[strings.ToLower(name)] }
+func LookupType(name string) *Type { return reg().byName[strings.ToLower(name)] }
 
 // RegistrySource names the CLI registry registry.json was derived from.
-func RegistrySource() string { return reg.source }
+func RegistrySource() string { return reg().source }
