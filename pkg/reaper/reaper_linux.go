@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -55,12 +54,13 @@ func ReapOnce() []int {
 	return reaped
 }
 
-// children lists the children of every thread of this process.
+// children lists the children of every thread of this process. (Not
+// filepath.Glob: it stats every match, and this runs on every SIGCHLD.)
 func children() []int {
-	files, _ := filepath.Glob("/proc/self/task/*/children")
+	tasks, _ := os.ReadDir("/proc/self/task")
 	var pids []int
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
 		if err != nil {
 			continue
 		}
