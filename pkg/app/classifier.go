@@ -71,9 +71,8 @@ func (a *action) classifier() deploy.Classifier {
 		}
 		v := verdict(a.cat().Error("", text, out.ExitCode))
 		if v.Reason == "" || v.Diagnosis.PatternID == "" {
-			v.Reason = out.Describe()
-		}
-		if out.Signal != "" {
+			v.Reason = out.Describe() // says how sf ended, signal included
+		} else if out.Signal != "" {
 			v.Reason = fmt.Sprintf("sf was killed by %s: %s", out.Signal, v.Reason)
 		}
 		return v

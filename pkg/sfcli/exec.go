@@ -13,12 +13,12 @@ import (
 
 // Default limits of ExecRunner.
 const (
-	// DefaultWaitDelay is how long the runner waits for the output pipes to
-	// close after sf exits or is signalled. sf may leave a background child
-	// (autoupdate) holding stdout open; without this bound Wait would hang.
+	// DefaultWaitDelay is how long the runner waits, once the context is
+	// done and sf has been sent SIGTERM, before it kills sf.
 	DefaultWaitDelay = 3 * time.Second
 	// DefaultMaxStdout caps the captured stdout. A 20,000-component deploy
-	// result is about 50 MB; anything far beyond that is not a result.
+	// result is about 50 MB; anything far beyond that is not a result, and
+	// sf is stopped once it has printed more.
 	DefaultMaxStdout = 128 << 20
 	// DefaultMaxStderr caps the captured stderr kept for the report.
 	DefaultMaxStderr = 1 << 20
@@ -32,7 +32,7 @@ type ExecRunner struct {
 	Env []string
 	// Dir is the default working directory.
 	Dir string
-	// WaitDelay bounds the wait for pipes after exit or cancellation.
+	// WaitDelay is how long a cancelled sf has to exit before it is killed.
 	WaitDelay time.Duration
 	// MaxStdout and MaxStderr cap the captured output.
 	MaxStdout, MaxStderr int
@@ -58,9 +58,20 @@ func (r *ExecRunner) Run(ctx context.Context, inv Invocation) (*Output, error) {
 		cmd.Dir = inv.Dir
 	}
 	cmd.Stdin = bytes.NewReader(inv.Stdin)
-	stdout := &capped{max: orDefault(r.MaxStdout, DefaultMaxStdout)}
-	stderr := &capped{max: orDefault(r.MaxStderr, DefaultMaxStderr)}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// sf writes its JSON straight into a file: no pipe to drain and no
+	// buffer to grow while a 50 MB result arrives, and it is read back in
+	// one piece of exactly its size.
+	stdout, err := newSpool(orDefault(r.MaxStdout, DefaultMaxStdout))
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.Close()
+	stderr, err := newSpool(orDefault(r.MaxStderr, DefaultMaxStderr))
+	if err != nil {
+		return nil, err
+	}
+	defer stderr.Close()
+	cmd.Stdout, cmd.Stderr = stdout.File, stderr.File
 	// Own process group, so that cancellation reaches Node's children too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGTERM) }
@@ -77,17 +88,21 @@ func (r *ExecRunner) Run(ctx context.Context, inv Invocation) (*Output, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
+	stopWatch := watchSize(func() { _ = signalGroup(cmd, syscall.SIGKILL) }, stdout, stderr)
 	waitErr := cmd.Wait()
+	stopWatch()
 	// Whatever sf left behind in its group goes with it.
 	_ = signalGroup(cmd, syscall.SIGKILL)
-
 	out := &Output{
-		Args:      args,
-		Stdout:    stdout.Bytes(),
-		Stderr:    stderr.Bytes(),
-		Duration:  now().Sub(start),
-		Truncated: stdout.dropped > 0,
-		ExitCode:  -1,
+		Args:     args,
+		Duration: now().Sub(start),
+		ExitCode: -1,
+	}
+	if out.Stdout, out.Truncated, err = stdout.read(); err != nil {
+		return nil, err
+	}
+	if out.Stderr, _, err = stderr.read(); err != nil {
+		return nil, err
 	}
 	if st := cmd.ProcessState; st != nil {
 		out.ExitCode = st.ExitCode()
@@ -146,27 +161,3 @@ func orDefault(v, d int) int {
 	}
 	return v
 }
-
-// capped keeps at most max bytes written to it and counts the rest. It does
-// not embed bytes.Buffer on purpose: io.Copy would use the buffer's ReadFrom
-// and bypass the cap.
-type capped struct {
-	buf     bytes.Buffer
-	max     int
-	dropped int
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	room := c.max - c.buf.Len()
-	if room >= len(p) {
-		return c.buf.Write(p)
-	}
-	if room > 0 {
-		c.buf.Write(p[:room])
-	}
-	c.dropped += len(p) - max(room, 0)
-	return len(p), nil
-}
-
-// Bytes returns what was kept.
-func (c *capped) Bytes() []byte { return c.buf.Bytes() }

@@ -207,3 +207,42 @@ func TestCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestExecRunnerStopsARunawayOutput(t *testing.T) {
+	// sf that never stops printing: the runner stops it past the cap
+	// instead of filling the disk, and keeps the first MaxStdout bytes.
+	r, _ := fakeSF(t, `yes '{"status":0}'`)
+	r.MaxStdout = 1 << 20
+	out, err := r.Run(context.Background(), Invocation{Args: []string{"project", "deploy", "report"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Truncated || len(out.Stdout) != 1<<20 || out.Signal != syscall.SIGKILL.String() {
+		t.Errorf("truncated %v len %d signal %q, want the first MB kept and sf killed", out.Truncated, len(out.Stdout), out.Signal)
+	}
+}
+
+func TestExecRunnerOutputFileHasNoName(t *testing.T) {
+	// What sf prints may hold a secret before redaction: the file it goes
+	// to is never reachable by name, while sf runs or after.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	r, dir := fakeSF(t, `ls -A '`+tmp+`' > "$PWD/listing"; echo '{"status":0,"result":{"accessToken":"00Dxx!secret"}}'`)
+	out, err := r.Run(context.Background(), Invocation{Args: []string{"org", "display"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Envelope == nil || !strings.Contains(string(out.Stdout), "00Dxx!secret") {
+		t.Fatalf("stdout = %q, want sf's output read back whole", out.Stdout)
+	}
+	listing, err := os.ReadFile(filepath.Join(dir, "listing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listing) != 0 {
+		t.Errorf("while sf ran, TMPDIR held %q", listing)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("after the call, TMPDIR holds %v", left)
+	}
+}

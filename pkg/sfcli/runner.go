@@ -121,6 +121,8 @@ func withJSON(args []string) []string {
 // errors and reports.
 func (o *Output) Describe() string {
 	switch {
+	case o.Truncated:
+		return fmt.Sprintf("%v, so it was stopped (exit %d)", o.ParseErr, o.ExitCode)
 	case o.Signal != "":
 		return fmt.Sprintf("sf was killed by %s (exit %d)", o.Signal, o.ExitCode)
 	case o.Envelope != nil && o.Envelope.IsError():

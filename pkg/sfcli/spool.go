@@ -1,0 +1,93 @@
+package sfcli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// watchEvery is how often a running sf's output size is checked against the
+// cap.
+const watchEvery = 100 * time.Millisecond
+
+// spool is the file that receives one of sf's output streams. sf writes into
+// it directly: no pipe to drain and no buffer to grow while a 50 MB result
+// arrives, and no pipe for a background child (autoupdate) to hold open
+// after sf exits. It is read back in one piece of exactly its size.
+type spool struct {
+	*os.File
+	max int
+}
+
+// newSpool creates a spool that keeps at most max bytes. Its name is removed
+// at once, before sf has written anything: the file lives on only through
+// the open descriptors (the runner's and sf's), so no other process can find
+// it, and it disappears with the last of them.
+func newSpool(max int) (*spool, error) {
+	f, err := os.CreateTemp("", "deploy-guard-sf-*")
+	if err != nil {
+		return nil, fmt.Errorf("creating the file for sf's output: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("creating the file for sf's output: %w", err)
+	}
+	return &spool{File: f, max: max}, nil
+}
+
+// read returns what sf wrote, at most max bytes, and whether there was more.
+func (s *spool) read() (data []byte, truncated bool, err error) {
+	size, err := s.size()
+	if err != nil {
+		return nil, false, fmt.Errorf("reading sf's output: %w", err)
+	}
+	if size > int64(s.max) {
+		size, truncated = int64(s.max), true
+	}
+	data = make([]byte, size)
+	if _, err := s.ReadAt(data, 0); err != nil && err != io.EOF {
+		return nil, false, fmt.Errorf("reading sf's output: %w", err)
+	}
+	return data, truncated, nil
+}
+
+func (s *spool) size() (int64, error) {
+	st, err := s.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// watchSize calls stop once a spool grows past its cap while sf runs, so
+// that a runaway output fills neither the disk nor, later, the memory. The
+// returned function ends the watch.
+func watchSize(stop func(), spools ...*spool) (done func()) {
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(watchEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				for _, s := range spools {
+					if n, err := s.size(); err == nil && n > int64(s.max) {
+						stop()
+						return
+					}
+				}
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		wg.Wait()
+	}
+}
