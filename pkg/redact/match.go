@@ -7,34 +7,67 @@ import (
 
 // matcher masks secrets as strings.Replacer does with the secrets sorted
 // longest first (the leftmost occurrence, the longest secret there), but
-// faster on a large sf result: it looks for the secrets' distinct prefixes
-// of prefixLen bytes with strings.Index, which the runtime vectorises, and
-// compares whole secrets only where a prefix occurs. Short prefixes are
-// everywhere in sf's JSON ("00" in every record id, like the "00D" every
-// access token starts with); four bytes are rare. Every secret is at least
-// minSecretLen bytes long.
-const prefixLen = minSecretLen
-
+// fast on a large sf result and its reports: for each secret it looks only
+// for the byte of the secret that is rarest in sf's JSON and in reports,
+// with strings.IndexByte, which the runtime vectorises, and compares the
+// whole secret only around that byte's occurrences. A Salesforce access
+// token's "!", a URL's "@" or an upper-case letter are rare; the quotes,
+// colons, digits and lower-case letters that fill a result are not.
 type matcher struct {
-	prefixes []string
-	// byPrefix[i] are the secrets that start with prefixes[i], longest first.
-	byPrefix [][]string
+	keys []key
+	// all are the secrets, longest first.
+	all []string
 }
+
+// key is one byte to look for, and the secrets that have it as their rarest
+// byte, with its offset in each.
+type key struct {
+	b       byte
+	secrets []anchored
+	// maxOff is the largest offset: a match of the key's secrets that
+	// starts at x has its byte at or before x+maxOff.
+	maxOff int
+}
+
+type anchored struct {
+	secret string
+	off    int
+}
+
+// byteOrder lists bytes from the most to the least common in sf's JSON
+// output and in the reports built from it (counted over the fixtures and a
+// large generated result). A byte not listed is rarer than all of these.
+const byteOrder = `"` + ` :e,n0muiltcos1-{}a2d46prA83f57N9k.TEOhC/ygDxZvbP_S\LI[]RJwFj` + "\n`" + `UBqG()MQW%@|HKV*z';YX=#?<>`
+
+// commonness ranks each byte: 0 for the rarest, higher for more common.
+var commonness = func() (rank [256]int) {
+	for i := 0; i < len(byteOrder); i++ {
+		rank[byteOrder[i]] = len(byteOrder) - i
+	}
+	return rank
+}()
 
 // newMatcher indexes secrets, which must be sorted longest first.
 func newMatcher(secrets []string) *matcher {
-	m := &matcher{}
-	at := map[string]int{}
+	m := &matcher{all: secrets}
+	at := map[byte]int{}
 	for _, s := range secrets {
-		p := s[:prefixLen]
-		i, ok := at[p]
-		if !ok {
-			i = len(m.prefixes)
-			at[p] = i
-			m.prefixes = append(m.prefixes, p)
-			m.byPrefix = append(m.byPrefix, nil)
+		off := 0
+		for i := 1; i < len(s); i++ {
+			if commonness[s[i]] < commonness[s[off]] {
+				off = i
+			}
 		}
-		m.byPrefix[i] = append(m.byPrefix[i], s)
+		b := s[off]
+		i, ok := at[b]
+		if !ok {
+			i = len(m.keys)
+			at[b] = i
+			m.keys = append(m.keys, key{b: b})
+		}
+		k := &m.keys[i]
+		k.secrets = append(k.secrets, anchored{s, off})
+		k.maxOff = max(k.maxOff, off)
 	}
 	return m
 }
@@ -43,13 +76,13 @@ func newMatcher(secrets []string) *matcher {
 type scan struct {
 	m *matcher
 	s string
-	// next[i] is where prefixes[i] next occurs at or after the last search,
-	// -1 when it occurs no more, -2 before the first search.
+	// next[i] is where the first match of keys[i] starts at or after the
+	// last search, -1 when there is none, -2 before the first search.
 	next []int
 }
 
 func (m *matcher) scan(s string) *scan {
-	sc := &scan{m: m, s: s, next: make([]int, len(m.prefixes))}
+	sc := &scan{m: m, s: s, next: make([]int, len(m.keys))}
 	for i := range sc.next {
 		sc.next[i] = -2
 	}
@@ -59,31 +92,47 @@ func (m *matcher) scan(s string) *scan {
 // index returns the first position at or after from where a secret starts,
 // and the longest secret there, or -1.
 func (sc *scan) index(from int) (int, string) {
-	for {
-		best, bi := -1, -1
-		for i, p := range sc.m.prefixes {
-			if n := sc.next[i]; n == -2 || (n >= 0 && n < from) {
-				sc.next[i] = -1
-				if from < len(sc.s) {
-					if k := strings.Index(sc.s[from:], p); k >= 0 {
-						sc.next[i] = from + k
-					}
-				}
-			}
-			if n := sc.next[i]; n >= 0 && (best < 0 || n < best) {
-				best, bi = n, i
-			}
+	best := -1
+	for i := range sc.m.keys {
+		if n := sc.next[i]; n == -2 || (n >= 0 && n < from) {
+			sc.next[i] = sc.first(&sc.m.keys[i], from)
 		}
-		if best < 0 {
-			return -1, ""
+		if n := sc.next[i]; n >= 0 && (best < 0 || n < best) {
+			best = n
 		}
-		for _, sec := range sc.m.byPrefix[bi] {
-			if strings.HasPrefix(sc.s[best:], sec) {
-				return best, sec
-			}
-		}
-		from = best + 1
 	}
+	if best < 0 {
+		return -1, ""
+	}
+	for _, sec := range sc.m.all {
+		if strings.HasPrefix(sc.s[best:], sec) {
+			return best, sec
+		}
+	}
+	return -1, "" // not reached: a key's secret starts at best
+}
+
+// first returns where the first match of one of k's secrets starts at or
+// after from, or -1.
+func (sc *scan) first(k *key, from int) int {
+	best := -1
+	for pos := from; pos < len(sc.s); {
+		j := strings.IndexByte(sc.s[pos:], k.b)
+		if j < 0 {
+			break
+		}
+		at := pos + j
+		if best >= 0 && at > best+k.maxOff {
+			break // a later occurrence cannot start an earlier match
+		}
+		for _, a := range k.secrets {
+			if start := at - a.off; start >= from && (best < 0 || start < best) && strings.HasPrefix(sc.s[start:], a.secret) {
+				best = start
+			}
+		}
+		pos = at + 1
+	}
+	return best
 }
 
 // WriteString writes s to w with every secret replaced by Mask.

@@ -111,8 +111,9 @@ func (r *Redactor) String(s string) string {
 	return rep.Replace(s)
 }
 
-// Bytes is String for byte slices. It reads b in place and builds the
-// redacted copy once: an sf result can be tens of megabytes.
+// Bytes is String for byte slices: b itself when no secret occurs in it,
+// else one redacted copy. It reads b in place: an sf result can be tens of
+// megabytes.
 func (r *Redactor) Bytes(b []byte) []byte {
 	if r == nil {
 		return b
@@ -123,9 +124,13 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if rep == nil || len(b) == 0 {
 		return b
 	}
+	s := unsafe.String(unsafe.SliceData(b), len(b))
+	if at, _ := rep.scan(s).index(0); at < 0 {
+		return b
+	}
 	var out bytes.Buffer
 	out.Grow(len(b))
-	rep.WriteString(&out, unsafe.String(unsafe.SliceData(b), len(b)))
+	rep.WriteString(&out, s)
 	return out.Bytes()
 }
 

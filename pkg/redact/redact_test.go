@@ -141,3 +141,20 @@ func TestWalkNilAndEmpty(t *testing.T) {
 		t.Errorf("a redactor without secrets changed %q", v.Name)
 	}
 }
+
+func TestBytesCopiesOnlyWhatItMasks(t *testing.T) {
+	r := New("00Dxx!AQsecretvalue")
+	clean := []byte(`{"status":0,"result":{"id":"0Af000000000001AAA"}}`)
+	if got := r.Bytes(clean); len(got) != len(clean) || &got[0] != &clean[0] {
+		t.Error("a text without secrets was copied; a 50 MB result must be read in place")
+	}
+	dirty := []byte(`{"accessToken":"00Dxx!AQsecretvalue","n":1}`)
+	orig := string(dirty)
+	got := r.Bytes(dirty)
+	if want := `{"accessToken":"` + Mask + `","n":1}`; string(got) != want {
+		t.Errorf("Bytes = %s, want %s", got, want)
+	}
+	if string(dirty) != orig {
+		t.Errorf("Bytes changed its input: %s", dirty)
+	}
+}
