@@ -297,25 +297,36 @@ func (p Project) testLocation(t result.TestFailure) (string, int) {
 }
 
 // lineRanges abbreviates ascending line numbers: "3, 5-7, 9 … (+12 more)".
+// It writes only the ranges it shows: a class of a large org lists
+// thousands of uncovered lines.
 func lineRanges(lines []int, maxGroups int) string {
 	if len(lines) == 0 {
 		return "none listed"
 	}
-	var groups []string
+	var b []byte
+	shown, more := 0, 0
 	for i := 0; i < len(lines); {
 		j := i
 		for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
 			j++
 		}
-		if j == i {
-			groups = append(groups, strconv.Itoa(lines[i]))
+		if maxGroups > 0 && shown == maxGroups {
+			more++
 		} else {
-			groups = append(groups, strconv.Itoa(lines[i])+"-"+strconv.Itoa(lines[j]))
+			if shown > 0 {
+				b = append(b, ", "...)
+			}
+			b = strconv.AppendInt(b, int64(lines[i]), 10)
+			if j > i {
+				b = append(b, '-')
+				b = strconv.AppendInt(b, int64(lines[j]), 10)
+			}
+			shown++
 		}
 		i = j + 1
 	}
-	if maxGroups > 0 && len(groups) > maxGroups {
-		return strings.Join(groups[:maxGroups], ", ") + fmt.Sprintf(" … (+%d more ranges)", len(groups)-maxGroups)
+	if more > 0 {
+		b = fmt.Appendf(b, " … (+%d more ranges)", more)
 	}
-	return strings.Join(groups, ", ")
+	return string(b)
 }

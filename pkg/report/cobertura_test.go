@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"sort"
 	"strings"
@@ -126,4 +127,44 @@ func oracleCobertura(t *testing.T, r *result.Run, p Project) []byte {
 	}
 	head := xml.Header + `<!DOCTYPE coverage SYSTEM "http://cobertura.sourceforge.net/xml/coverage-04.dtd">` + "\n"
 	return append([]byte(head), append(out, '\n')...)
+}
+
+// TestCoverageJSONIsEncodingJSON checks the streamed coverage.json byte for
+// byte against encoding/json: decoded into CoverageDoc and indented again by
+// json.MarshalIndent, every scenario's document comes out the same.
+func TestCoverageJSONIsEncodingJSON(t *testing.T) {
+	runs := scenarios()
+	runs["hostile names"] = &result.Run{Deploy: &result.Deploy{
+		Coverage: []result.ClassCoverage{
+			{Name: `A<b>&"c"` + "\u2028", Type: "Class", Locations: 10, NotCovered: 3, UncoveredLines: []int{1, 2, 9}},
+			{Name: "Empty", Type: "Trigger"},
+			{Name: "Full", Type: "Class", Locations: 3},
+		},
+		CoverageWarnings: []result.CoverageWarning{{Message: "Average test coverage is 61%"}, {Name: "A", Message: "<script>"}},
+	}}
+	runs["warnings only"] = &result.Run{Deploy: &result.Deploy{CoverageWarnings: []result.CoverageWarning{{Message: "none ran"}}}}
+	checked := 0
+	for name, r := range runs {
+		for _, threshold := range []float64{0, 75, 33.3} {
+			got, err := CoverageJSON(r, threshold)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if got == nil {
+				continue
+			}
+			var doc CoverageDoc
+			if err := json.Unmarshal(got, &doc); err != nil {
+				t.Fatalf("%s: not JSON: %v\n%s", name, err, got)
+			}
+			want, _ := json.MarshalIndent(doc, "", "  ")
+			if string(got) != string(want)+"\n" {
+				t.Errorf("%s (threshold %v):\n got %s\nwant %s\n", name, threshold, got, want)
+			}
+			checked++
+		}
+	}
+	if checked < 6 {
+		t.Errorf("only %d documents checked", checked)
+	}
 }

@@ -50,43 +50,158 @@ type CoverageNote struct {
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
-// CoverageJSON renders the Apex code coverage of r (per class and the
-// aggregate) with the threshold applied. It returns nil, nil when the run
-// has no coverage data.
+// CoverageJSON renders the Apex code coverage of r (see WriteCoverageJSON).
+// It returns nil, nil when the run has no coverage data.
 func CoverageJSON(r *result.Run, threshold float64) ([]byte, error) {
-	if r == nil || r.Deploy == nil || (len(r.Deploy.Coverage) == 0 && len(r.Deploy.CoverageWarnings) == 0) {
+	if !hasCoverageData(r) {
 		return nil, nil
+	}
+	var b bytes.Buffer
+	if err := WriteCoverageJSON(&b, r, threshold); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func hasCoverageData(r *result.Run) bool {
+	return r != nil && r.Deploy != nil && (len(r.Deploy.Coverage) > 0 || len(r.Deploy.CoverageWarnings) > 0)
+}
+
+// WriteCoverageJSON writes the Apex code coverage of r (per class and the
+// aggregate) with the threshold applied, as a CoverageDoc indented by two
+// spaces, exactly as json.MarshalIndent would. It writes class by class:
+// the uncovered lines of a large org are millions of numbers, and the
+// document is never held in memory. Without coverage data it writes nothing.
+func WriteCoverageJSON(w io.Writer, r *result.Run, threshold float64) error {
+	if !hasCoverageData(r) {
+		return nil
 	}
 	if threshold <= 0 {
 		threshold = DefaultCoverageThreshold
 	}
 	d := r.Deploy
-	doc := CoverageDoc{Threshold: threshold, Classes: []CoverageClass{}, Warnings: []CoverageNote{}}
-	for _, c := range sortedCoverage(d.Coverage) {
-		lines := c.UncoveredLines
-		if lines == nil {
-			lines = []int{}
-		}
-		doc.Classes = append(doc.Classes, CoverageClass{Name: c.Name, Type: c.Type, Covered: c.Covered(), Total: c.Locations,
-			Percent: round2(c.Percent()), UncoveredLines: lines, BelowThreshold: c.Locations > 0 && c.Percent() < threshold})
-		doc.OrgWide.Covered += c.Covered()
-		doc.OrgWide.Total += c.Locations
+	var org struct {
+		covered, total int
+		percent        float64
+		below          bool
+	}
+	for _, c := range d.Coverage {
+		org.covered += c.Covered()
+		org.total += c.Locations
 	}
 	if p, ok := d.OrgCoverage(); ok {
-		doc.OrgWide.Percent = round2(p)
-		doc.OrgWide.BelowThreshold = p < threshold
+		org.percent = round2(p)
+		org.below = p < threshold
 	}
-	for _, w := range d.CoverageWarnings {
-		doc.Warnings = append(doc.Warnings, CoverageNote{Name: w.Name, Message: w.Message})
-		if w.Name == "" {
-			doc.OrgWide.BelowThreshold = true
+	for _, cw := range d.CoverageWarnings {
+		if cw.Name == "" {
+			org.below = true
 		}
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, err
+	j := &jsonOut{w: bufio.NewWriterSize(w, 64<<10)}
+	j.raw("{\n  \"threshold\": ").float(threshold)
+	j.raw(",\n  \"orgWide\": {\n    \"covered\": ").int(org.covered)
+	j.raw(",\n    \"total\": ").int(org.total)
+	j.raw(",\n    \"percent\": ").float(org.percent)
+	j.raw(",\n    \"belowThreshold\": ").bool(org.below)
+	j.raw("\n  },\n  \"classes\": ")
+	classes := sortedCoverage(d.Coverage)
+	if len(classes) == 0 {
+		j.raw("[]")
 	}
-	return append(b, '\n'), nil
+	for i, c := range classes {
+		j.raw(pick(i == 0, "[\n    {\n      \"name\": ", ",\n    {\n      \"name\": ")).str(c.Name)
+		j.raw(",\n      \"type\": ").str(c.Type)
+		j.raw(",\n      \"covered\": ").int(c.Covered())
+		j.raw(",\n      \"total\": ").int(c.Locations)
+		j.raw(",\n      \"percent\": ").float(round2(c.Percent()))
+		j.raw(",\n      \"uncoveredLines\": ")
+		if len(c.UncoveredLines) == 0 {
+			j.raw("[]")
+		}
+		for k, l := range c.UncoveredLines {
+			j.raw(pick(k == 0, "[\n        ", ",\n        ")).int(l)
+		}
+		if len(c.UncoveredLines) > 0 {
+			j.raw("\n      ]")
+		}
+		j.raw(",\n      \"belowThreshold\": ").bool(c.Locations > 0 && c.Percent() < threshold)
+		j.raw("\n    }")
+	}
+	if len(classes) > 0 {
+		j.raw("\n  ]")
+	}
+	j.raw(",\n  \"warnings\": ")
+	if len(d.CoverageWarnings) == 0 {
+		j.raw("[]")
+	}
+	for i, cw := range d.CoverageWarnings {
+		j.raw(pick(i == 0, "[\n    {", ",\n    {"))
+		if cw.Name != "" {
+			j.raw("\n      \"name\": ").str(cw.Name).raw(",")
+		}
+		j.raw("\n      \"message\": ").str(cw.Message).raw("\n    }")
+	}
+	if len(d.CoverageWarnings) > 0 {
+		j.raw("\n  ]")
+	}
+	j.raw("\n}\n")
+	if j.err != nil {
+		return j.err
+	}
+	return j.w.Flush()
+}
+
+// jsonOut writes JSON values as encoding/json encodes them.
+type jsonOut struct {
+	w   *bufio.Writer
+	num []byte
+	err error
+}
+
+func (j *jsonOut) raw(s string) *jsonOut {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+	return j
+}
+
+func (j *jsonOut) int(n int) *jsonOut {
+	if j.err == nil {
+		j.num = strconv.AppendInt(j.num[:0], int64(n), 10)
+		_, j.err = j.w.Write(j.num)
+	}
+	return j
+}
+
+func (j *jsonOut) bool(v bool) *jsonOut { return j.raw(strconv.FormatBool(v)) }
+
+// float and str defer to encoding/json for its exact number format and
+// escaping (HTML characters included).
+func (j *jsonOut) float(f float64) *jsonOut { return j.value(f) }
+
+func (j *jsonOut) str(s string) *jsonOut { return j.value(s) }
+
+func (j *jsonOut) value(v any) *jsonOut {
+	b, err := json.Marshal(v)
+	if err != nil {
+		if j.err == nil {
+			j.err = err
+		}
+		return j
+	}
+	if j.err == nil {
+		_, j.err = j.w.Write(b)
+	}
+	return j
+}
+
+// pick is a when first, else b: the opening or the separator of a list.
+func pick(first bool, a, b string) string {
+	if first {
+		return a
+	}
+	return b
 }
 
 func sortedCoverage(cs []result.ClassCoverage) []result.ClassCoverage {

@@ -83,22 +83,32 @@ func SkeletonClasses(r *result.Run, threshold float64, limit int) (picked []resu
 			deployed[strings.ToLower(c.FullName)] = true
 		}
 	}
-	var under []result.ClassCoverage
+	// Each class's rank is decided once, not in every comparison: a large
+	// org has thousands of classes under the threshold.
+	type ranked struct {
+		c        result.ClassCoverage
+		deployed bool
+	}
+	var cands []ranked
 	for _, c := range r.Deploy.Coverage {
 		if c.Locations > 0 && c.Percent() < threshold && identRE.MatchString(c.Name) {
-			under = append(under, c)
+			cands = append(cands, ranked{c, deployed[strings.ToLower(c.Name)]})
 		}
 	}
-	sort.SliceStable(under, func(i, j int) bool {
-		di, dj := deployed[strings.ToLower(under[i].Name)], deployed[strings.ToLower(under[j].Name)]
-		if di != dj {
-			return di
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := &cands[i], &cands[j]
+		if a.deployed != b.deployed {
+			return a.deployed
 		}
-		if ui, uj := under[i].NotCovered, under[j].NotCovered; ui != uj {
-			return ui > uj
+		if a.c.NotCovered != b.c.NotCovered {
+			return a.c.NotCovered > b.c.NotCovered
 		}
-		return under[i].Name < under[j].Name
+		return a.c.Name < b.c.Name
 	})
+	under := make([]result.ClassCoverage, len(cands))
+	for i := range cands {
+		under[i] = cands[i].c
+	}
 	n := min(len(under), max(0, limit))
 	return under[:n], len(under) - n
 }

@@ -86,3 +86,23 @@ func TestSkeletonsCappedInLargeOrg(t *testing.T) {
 		t.Errorf("coverage.json names %d classes, want all 2100", n)
 	}
 }
+
+func TestLineRanges(t *testing.T) {
+	cases := []struct {
+		lines []int
+		max   int
+		want  string
+	}{
+		{nil, 5, "none listed"},
+		{[]int{7}, 5, "7"},
+		{[]int{3, 5, 6, 7, 9}, 0, "3, 5-7, 9"},
+		{[]int{3, 5, 6, 7, 9}, 5, "3, 5-7, 9"},
+		{[]int{3, 5, 6, 7, 9, 11, 12}, 2, "3, 5-7 … (+2 more ranges)"},
+		{[]int{1, 2, 3, 4}, 1, "1-4"},
+	}
+	for _, tc := range cases {
+		if got := lineRanges(tc.lines, tc.max); got != tc.want {
+			t.Errorf("lineRanges(%v, %d) = %q, want %q", tc.lines, tc.max, got, tc.want)
+		}
+	}
+}
