@@ -7,27 +7,30 @@ import (
 
 // matcher masks secrets as strings.Replacer does with the secrets sorted
 // longest first (the leftmost occurrence, the longest secret there), but
-// fast on a large sf result and its reports: for each secret it looks only
-// for the byte of the secret that is rarest in sf's JSON and in reports,
-// with strings.IndexByte, which the runtime vectorises, and compares the
-// whole secret only around that byte's occurrences. A Salesforce access
-// token's "!", a URL's "@" or an upper-case letter are rare; the quotes,
-// colons, digits and lower-case letters that fill a result are not.
+// fast on a large sf result and the reports built from it. For each secret
+// it searches with strings.Index for the four bytes that start at the
+// secret's rarest byte (a token's "!", a URL's "@", an upper-case letter):
+// strings.Index looks for that first byte with the vectorised IndexByte,
+// and switches to a vectorised comparison where the byte turns out common.
+// The whole secret is compared only where those four bytes occur.
 type matcher struct {
 	keys []key
 	// all are the secrets, longest first.
 	all []string
 }
 
-// key is one byte to look for, and the secrets that have it as their rarest
-// byte, with its offset in each.
+// key is a needle to look for, and the secrets it stands for, with its
+// offset in each.
 type key struct {
-	b       byte
+	needle  string
 	secrets []anchored
 	// maxOff is the largest offset: a match of the key's secrets that
-	// starts at x has its byte at or before x+maxOff.
+	// starts at x has its needle at or before x+maxOff.
 	maxOff int
 }
+
+// needleLen is the length of a needle; every secret is at least that long.
+const needleLen = minSecretLen
 
 type anchored struct {
 	secret string
@@ -35,9 +38,10 @@ type anchored struct {
 }
 
 // byteOrder lists bytes from the most to the least common in sf's JSON
-// output and in the reports built from it (counted over the fixtures and a
-// large generated result). A byte not listed is rarer than all of these.
-const byteOrder = `"` + ` :e,n0muiltcos1-{}a2d46prA83f57N9k.TEOhC/ygDxZvbP_S\LI[]RJwFj` + "\n`" + `UBqG()MQW%@|HKV*z';YX=#?<>`
+// output (counted over the fixtures and a large generated result) and in
+// the XML and Markdown reports built from it. A byte not listed is rarer
+// than all of these.
+const byteOrder = `"` + ` :e,n0=muiltcos1-<>{}a2d46prA83f57N9k.TEOh|C/ygDxZvbP_S\LI#*[]RJwFj` + "\n`" + `UBqG()MQW%@HKVz';YX?`
 
 // commonness ranks each byte: 0 for the rarest, higher for more common.
 var commonness = func() (rank [256]int) {
@@ -50,7 +54,7 @@ var commonness = func() (rank [256]int) {
 // newMatcher indexes secrets, which must be sorted longest first.
 func newMatcher(secrets []string) *matcher {
 	m := &matcher{all: secrets}
-	at := map[byte]int{}
+	at := map[string]int{}
 	for _, s := range secrets {
 		off := 0
 		for i := 1; i < len(s); i++ {
@@ -58,12 +62,13 @@ func newMatcher(secrets []string) *matcher {
 				off = i
 			}
 		}
-		b := s[off]
-		i, ok := at[b]
+		off = min(off, len(s)-needleLen)
+		needle := s[off : off+needleLen]
+		i, ok := at[needle]
 		if !ok {
 			i = len(m.keys)
-			at[b] = i
-			m.keys = append(m.keys, key{b: b})
+			at[needle] = i
+			m.keys = append(m.keys, key{needle: needle})
 		}
 		k := &m.keys[i]
 		k.secrets = append(k.secrets, anchored{s, off})
@@ -117,7 +122,7 @@ func (sc *scan) index(from int) (int, string) {
 func (sc *scan) first(k *key, from int) int {
 	best := -1
 	for pos := from; pos < len(sc.s); {
-		j := strings.IndexByte(sc.s[pos:], k.b)
+		j := strings.Index(sc.s[pos:], k.needle)
 		if j < 0 {
 			break
 		}

@@ -165,7 +165,40 @@ func (r *Redactor) Walk(v any) {
 	walk(reflect.ValueOf(v), rep, map[uintptr]bool{})
 }
 
+// textless are the types that can hold no text (numbers, booleans and
+// what is built of them only): Walk does not look inside them. A large
+// run's coverage holds millions of line numbers.
+var textless sync.Map // reflect.Type -> bool
+
+func holdsNoText(t reflect.Type) bool {
+	if v, ok := textless.Load(t); ok {
+		return v.(bool)
+	}
+	// A type that contains itself is provisionally walked.
+	textless.Store(t, false)
+	var none bool
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		none = true
+	case reflect.Array, reflect.Slice:
+		// []byte is text; other lists are as their elements.
+		none = t.Elem().Kind() != reflect.Uint8 && holdsNoText(t.Elem())
+	case reflect.Struct:
+		none = true
+		for i := 0; i < t.NumField() && none; i++ {
+			none = !t.Field(i).IsExported() || holdsNoText(t.Field(i).Type)
+		}
+	}
+	textless.Store(t, none)
+	return none
+}
+
 func walk(v reflect.Value, rep *matcher, seen map[uintptr]bool) {
+	if holdsNoText(v.Type()) {
+		return
+	}
 	switch v.Kind() {
 	case reflect.String:
 		if v.CanSet() {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,33 @@ func TestBytesCopiesOnlyWhatItMasks(t *testing.T) {
 	}
 	if string(dirty) != orig {
 		t.Errorf("Bytes changed its input: %s", dirty)
+	}
+}
+
+// tree contains itself through a slice, and numbers beside its text.
+type tree struct {
+	Label string
+	Lines []int
+	Kids  []tree
+	At    struct{ X, Y float64 }
+}
+
+func TestWalkReachesTextBesideNumbers(t *testing.T) {
+	t.Parallel()
+	v := &tree{Label: "a " + hostile, Lines: []int{1, 2, 3}, Kids: []tree{{Label: "b", Kids: []tree{{Label: hostile, Lines: []int{7}}}}}}
+	New(hostile).Walk(v)
+	if v.Label != "a ***" || v.Kids[0].Label != "b" || v.Kids[0].Kids[0].Label != "***" {
+		t.Errorf("labels = %q %q %q", v.Label, v.Kids[0].Label, v.Kids[0].Kids[0].Label)
+	}
+	if len(v.Lines) != 3 || v.Kids[0].Kids[0].Lines[0] != 7 {
+		t.Errorf("numbers changed: %v", v.Lines)
+	}
+	for _, c := range []struct {
+		v    any
+		none bool
+	}{{[]int{}, true}, {struct{ A, B int }{}, true}, {[]byte{}, false}, {tree{}, false}, {[3]float64{}, true}, {struct{ s string }{}, true}} {
+		if got := holdsNoText(reflect.TypeOf(c.v)); got != c.none {
+			t.Errorf("holdsNoText(%T) = %v, want %v", c.v, got, c.none)
+		}
 	}
 }
