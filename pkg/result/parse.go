@@ -181,17 +181,34 @@ func parseRunTestResult(d *Deploy, rt gjson.Result) {
 		v := fieldsOf(s, "name", "namespace", "methodName", "time")
 		d.TestSuccesses = append(d.TestSuccesses, TestSuccess{Class: str(v[0]), Namespace: str(v[1]), Method: str(v[2]), TimeMS: v[3].Float()})
 	})
-	eachOf(f[4], func(c gjson.Result) {
-		v := fieldsOf(c, "name", "type", "numLocations", "numLocationsNotCovered", "locationsNotCovered")
-		cc := ClassCoverage{Name: str(v[0]), Type: str(v[1]), Locations: num(v[2]), NotCovered: num(v[3])}
-		cc.UncoveredLines = uncoveredLines(v[4])
-		sort.Ints(cc.UncoveredLines)
-		d.Coverage = append(d.Coverage, cc)
-	})
+	d.Coverage = append(d.Coverage, coverageOf(f[4])...)
 	eachOf(f[5], func(w gjson.Result) {
 		v := fieldsOf(w, "name", "message")
 		d.CoverageWarnings = append(d.CoverageWarnings, CoverageWarning{Name: str(v[0]), Message: str(v[1])})
 	})
+}
+
+// coverageOf reads a codeCoverage list. Most of a large result's bytes are
+// in it, so the common shape is read in one pass (scanCoverage); anything
+// else goes through gjson.
+func coverageOf(r gjson.Result) []ClassCoverage {
+	if cov, ok := scanCoverage(r.Raw); ok && r.IsArray() {
+		return cov
+	}
+	return gjsonCoverage(r)
+}
+
+// gjsonCoverage is coverageOf for any shape.
+func gjsonCoverage(r gjson.Result) []ClassCoverage {
+	var out []ClassCoverage
+	eachOf(r, func(c gjson.Result) {
+		v := fieldsOf(c, "name", "type", "numLocations", "numLocationsNotCovered", "locationsNotCovered")
+		cc := ClassCoverage{Name: str(v[0]), Type: str(v[1]), Locations: num(v[2]), NotCovered: num(v[3])}
+		cc.UncoveredLines = uncoveredLines(v[4])
+		sort.Ints(cc.UncoveredLines)
+		out = append(out, cc)
+	})
+	return out
 }
 
 // uncoveredLines reads the line numbers of a locationsNotCovered list. The
