@@ -52,19 +52,18 @@ func secondStage(env []string) (int, bool) {
 }
 
 func reexec() error {
-	var payload strings.Builder
+	var payload []byte
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, handoffVar+"=") {
 			continue
 		}
-		payload.WriteString(kv)
-		payload.WriteByte(0)
+		payload = append(append(payload, kv...), 0)
 	}
 	fd, err := memfdCreate("deploy-guard-env") // no CLOEXEC: it must survive exec
 	if err != nil {
 		return err
 	}
-	if err := writeAll(fd, payload.String()); err != nil {
+	if err := writeAll(fd, payload); err != nil {
 		syscall.Close(fd)
 		return err
 	}
@@ -103,8 +102,7 @@ func memfdCreate(name string) (int, error) {
 	return int(fd), nil
 }
 
-func writeAll(fd int, s string) error {
-	b := []byte(s)
+func writeAll(fd int, b []byte) error {
 	for len(b) > 0 {
 		n, err := syscall.Write(fd, b)
 		if err != nil {
