@@ -41,8 +41,9 @@ func scanCoverage(raw string) ([]ClassCoverage, bool) {
 
 // scanner reads JSON text from s at i.
 type scanner struct {
-	s string
-	i int
+	s   string
+	i   int
+	buf []int
 }
 
 func (p *scanner) ws() {
@@ -75,16 +76,16 @@ func (p *scanner) str() (string, bool) {
 	if !p.eat('"') {
 		return "", false
 	}
-	start := p.i
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
+	// Keys and names are short: a plain loop beats IndexByte's set-up.
+	for j := p.i; j < len(p.s); j++ {
+		switch p.s[j] {
 		case '"':
-			p.i++
-			return p.s[start : p.i-1], true
+			text := p.s[p.i:j]
+			p.i = j + 1
+			return text, true
 		case '\\':
 			return "", false
 		}
-		p.i++
 	}
 	return "", false
 }
@@ -261,43 +262,62 @@ func (p *scanner) class() (ClassCoverage, bool) {
 }
 
 // lines reads a locationsNotCovered array: the positive "line" of each
-// object.
+// object. It is the innermost loop over most of a large result, so it reads
+// the objects itself rather than through members.
 func (p *scanner) lines() ([]int, bool) {
 	if !p.eat('[') {
 		return nil, false
 	}
-	lines := []int{}
+	// Lines gather in a buffer reused from class to class; each class
+	// keeps a copy of exactly its size.
+	p.buf = p.buf[:0]
 	p.ws()
 	if p.eat(']') {
-		return lines, true
+		return []int{}, true
 	}
 	for {
-		line, found := 0, false
-		ok := p.members(func(key string) bool {
-			if key != "line" {
-				return p.scalar()
-			}
-			if found {
-				return false
-			}
-			found = true
-			n, ok := p.integer()
-			line = n
-			return ok
-		})
-		if !ok {
+		p.ws()
+		if !p.eat('{') {
 			return nil, false
 		}
+		line, found := 0, false
+		for {
+			p.ws()
+			key, ok := p.str()
+			if !ok {
+				return nil, false
+			}
+			p.ws()
+			if !p.eat(':') {
+				return nil, false
+			}
+			p.ws()
+			if key == "line" {
+				n, ok := p.integer()
+				if !ok || found {
+					return nil, false
+				}
+				line, found = n, true
+			} else if !p.scalar() {
+				return nil, false
+			}
+			p.ws()
+			if p.eat('}') {
+				break
+			}
+			if !p.eat(',') {
+				return nil, false
+			}
+		}
 		if line > 0 {
-			lines = append(lines, line)
+			p.buf = append(p.buf, line)
 		}
 		p.ws()
 		if p.eat(']') {
-			return lines, true
+			return append(make([]int, 0, len(p.buf)), p.buf...), true
 		}
 		if !p.eat(',') {
 			return nil, false
 		}
-		p.ws()
 	}
 }
