@@ -21,17 +21,23 @@ type spool struct {
 	max int
 }
 
-// newSpool creates a spool that keeps at most max bytes. Its name is removed
-// at once, before sf has written anything: the file lives on only through
-// the open descriptors (the runner's and sf's), so no other process can find
-// it, and it disappears with the last of them.
+// newSpool creates a spool that keeps at most max bytes: an anonymous
+// memory file where the system has them (anonFile), else a temporary file
+// whose name is removed at once, before sf has written anything. Either
+// way the file lives on only through the open descriptors (the runner's and
+// sf's), no other process can find it by name, and it disappears with the
+// last of them.
 func newSpool(max int) (*spool, error) {
-	f, err := os.CreateTemp("", "deploy-guard-sf-*")
+	f, err := anonFile("deploy-guard-sf")
 	if err != nil {
-		return nil, fmt.Errorf("creating the file for sf's output: %w", err)
+		f, err = os.CreateTemp("", "deploy-guard-sf-*")
+		if err == nil {
+			if err = os.Remove(f.Name()); err != nil {
+				f.Close()
+			}
+		}
 	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
+	if err != nil {
 		return nil, fmt.Errorf("creating the file for sf's output: %w", err)
 	}
 	return &spool{File: f, max: max}, nil
