@@ -227,7 +227,7 @@ func TestExecRunnerOutputFileHasNoName(t *testing.T) {
 	// to is never reachable by name, while sf runs or after.
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	r, dir := fakeSF(t, `ls -A '`+tmp+`' > "$PWD/listing"; echo '{"status":0,"result":{"accessToken":"00Dxx!secret"}}'`)
+	r, dir := fakeSF(t, `ls -A '`+tmp+`' > "$PWD/listing"; out=$(readlink /proc/$$/fd/1); echo "$out" > "$PWD/stdout"; echo '{"status":0,"result":{"accessToken":"00Dxx!secret"}}'`)
 	out, err := r.Run(context.Background(), Invocation{Args: []string{"org", "display"}})
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +241,10 @@ func TestExecRunnerOutputFileHasNoName(t *testing.T) {
 	}
 	if len(listing) != 0 {
 		t.Errorf("while sf ran, TMPDIR held %q", listing)
+	}
+	// sf's stdout is an anonymous memory file, or a file already unlinked.
+	if target, _ := os.ReadFile(filepath.Join(dir, "stdout")); !strings.HasPrefix(string(target), "/memfd:") && !strings.Contains(string(target), "(deleted)") {
+		t.Errorf("sf's stdout is %q, a file others could open by name", target)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("after the call, TMPDIR holds %v", left)
