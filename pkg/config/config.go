@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/org/deploy-guard/pkg/sfcli"
 )
 
 // AuthMethod says how the action logs in to the org.
@@ -353,7 +355,6 @@ func (p *parser) enum(input string, accepted ...string) string {
 var TestLevels = []string{"NoTestRun", "RunSpecifiedTests", "RunLocalTests", "RunAllTestsInOrg", "RunRelevantTests"}
 
 var (
-	jobIDPattern    = regexp.MustCompile(`^0Af[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$`)
 	apiVersionRE    = regexp.MustCompile(`^[1-9][0-9]\.0$`)
 	gitRevRE        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/@^~{}+-]*$`) // and maxGitRev bytes at most
 	apexNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*){0,2}$`)
@@ -537,7 +538,7 @@ func (p *parser) validate(c *Config) {
 			p.fail(InputJobID, "only used with mode: quick; remove it or set mode: quick")
 		}
 	}
-	if c.JobID != "" && !jobIDPattern.MatchString(c.JobID) {
+	if c.JobID != "" && !sfcli.IsJobID(c.JobID) {
 		p.fail(InputJobID, "%q is not a deployment id; it has 15 or 18 characters and starts with 0Af", c.JobID)
 	}
 	if c.TestLevel == "RunSpecifiedTests" && len(c.Tests) == 0 {

@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -331,16 +330,12 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (string, Verd
 	return "", v, nil
 }
 
-// jobID is the shape of a deployment id (key prefix 0Af, 15 or 18
-// characters): anything else sf or the org prints is not followed.
-var jobID = regexp.MustCompile(`^0Af[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$`)
-
 // deployID is the job an output names, if any.
 func deployID(out *sfcli.Output) string {
 	if out.Envelope == nil {
 		return ""
 	}
-	if id := out.Envelope.DeployID(); jobID.MatchString(id) {
+	if id := out.Envelope.DeployID(); sfcli.IsJobID(id) {
 		return id
 	}
 	return ""
@@ -396,7 +391,7 @@ func (r *attemptRun) findSubmitted(ctx context.Context, since time.Time, mode co
 	checkOnly := mode.CheckOnly()
 	for _, rec := range gjson.GetBytes(out.Envelope.Result, "records").Array() {
 		id := rec.Get("Id").String()
-		if !jobID.MatchString(id) || r.seen[id] || rec.Get("CheckOnly").Bool() != checkOnly {
+		if !sfcli.IsJobID(id) || r.seen[id] || rec.Get("CheckOnly").Bool() != checkOnly {
 			continue
 		}
 		r.lastAttempt().Outcome = "the org has job " + id + " from the lost submission"

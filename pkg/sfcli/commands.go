@@ -2,9 +2,19 @@ package sfcli
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"time"
 )
+
+// jobIDRE is the shape of a deployment job id: key prefix 0Af, 15 or 18
+// characters.
+var jobIDRE = regexp.MustCompile(`^0Af[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$`)
+
+// IsJobID reports whether id has the shape of a deployment job id. Anything
+// else, from an input, sf or the org, is never passed to --job-id or
+// followed.
+func IsJobID(id string) bool { return jobIDRE.MatchString(id) }
 
 // Target says what to deploy: at most one of the four is set; none means
 // the project's package directories.

@@ -250,3 +250,20 @@ func TestExecRunnerOutputFileHasNoName(t *testing.T) {
 		t.Errorf("after the call, TMPDIR holds %v", left)
 	}
 }
+
+func TestIsJobID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"0Af000000000001":    true,
+		"0Af000000000001AAA": true,
+		"0Af00000000001":     false, // 14
+		"0Af0000000000001A":  false, // 17
+		"0Aa000000000001AAA": false, // another key prefix
+		"0Af000000000001AA-": false,
+		"0Af000000000001\n":  false,
+		"":                   false,
+	} {
+		if got := IsJobID(id); got != want {
+			t.Errorf("IsJobID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
