@@ -20,6 +20,7 @@ import (
 // which the process runs as it was started). Call it before anything else.
 func Protect() error {
 	if fd, ok := secondStage(os.Environ()); ok {
+		keepName()
 		if err := restore(fd); err != nil {
 			return err
 		}
@@ -130,6 +131,24 @@ func restore(fd int) error {
 		}
 	}
 	return nil
+}
+
+// prSetName is PR_SET_NAME from <linux/prctl.h>.
+const prSetName = 15
+
+// keepName gives the re-executed process its own name back: executed as
+// /proc/self/exe, it would show as "exe" in ps, top and pgrep.
+func keepName() {
+	name := os.Args[0]
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:]
+	}
+	if len(name) > 15 { // the kernel keeps 15 bytes
+		name = name[:15]
+	}
+	if p, err := syscall.BytePtrFromString(name); err == nil && name != "" {
+		_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(p)), 0)
+	}
 }
 
 // prSetDumpable is PR_SET_DUMPABLE from <linux/prctl.h>.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,17 +26,18 @@ func TestMain(m *testing.M) {
 	err := Protect()
 	kernel, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", os.Getpid()))
 	dumpable, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	comm, _ := os.ReadFile("/proc/self/comm")
 	json.NewEncoder(os.Stdout).Encode(report{
-		Err: fmt.Sprint(err), Pid: os.Getpid(), Kernel: string(kernel), Secret: os.Getenv("INPUT_ACCESS-TOKEN"),
+		Err: fmt.Sprint(err), Pid: os.Getpid(), Kernel: string(kernel), Secret: os.Getenv("INPUT_ACCESS-TOKEN"), Comm: strings.TrimSpace(string(comm)),
 		Handoff: os.Getenv(handoffVar), Dumpable: dumpable, FD: openFDs(),
 	})
 	os.Exit(0)
 }
 
 type report struct {
-	Err, Kernel, Secret, Handoff string
-	Pid, Dumpable                int
-	FD                           []string
+	Err, Kernel, Secret, Handoff, Comm string
+	Pid, Dumpable                      int
+	FD                                 []string
 }
 
 func openFDs() []string {
@@ -82,6 +84,9 @@ func TestProtectHidesTheEnvironmentFromProc(t *testing.T) {
 	}
 	if r.Dumpable != 0 {
 		t.Errorf("PR_GET_DUMPABLE = %d, want 0", r.Dumpable)
+	}
+	if want := filepath.Base(os.Args[0]); r.Comm != want[:min(len(want), 15)] {
+		t.Errorf("the re-executed process is named %q in ps, want %q", r.Comm, want)
 	}
 	for _, fd := range r.FD {
 		if strings.Contains(fd, "memfd:") {
