@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -42,8 +43,9 @@ type Filter func(io.Writer) io.WriteCloser
 // the threshold that SkeletonClasses picks. It returns the action outputs
 // that point at them: "report-path", "sarif-path", and when written
 // "junit-path" and "coverage-path" (the JSON). It writes what it can and
-// returns the first error. Every file passes through filter on its way to
-// disk; nil keeps the bytes as rendered.
+// returns every error, joined, in the order of the files above. Every file
+// passes through filter on its way to disk; nil keeps the bytes as
+// rendered.
 func Write(dir string, r *result.Run, o Options, toolVersion string, filter Filter) (map[string]string, error) {
 	d := safefs.NewDir(dir, nil)
 	defer d.Close()
@@ -59,45 +61,22 @@ type FileCreator interface {
 // WriteTo is Write into the files dst creates. The artifacts are rendered
 // and written side by side, each in its own goroutine (dst must allow
 // concurrent Create, as safefs.Dir does): on a large run each of them is
-// megabytes. The outputs and the first error do not depend on the order
-// in which they finish.
+// megabytes. The outputs and the errors do not depend on the order in
+// which they finish.
 func WriteTo(dst FileCreator, r *result.Run, o Options, toolVersion string, filter Filter) (map[string]string, error) {
 	o.Project = o.Project.prepared()
-	// Each artifact is one task; a task writes files and reports the output
-	// that points at its file.
-	type task struct {
-		output string
-		run    func(put func(name string, render func(io.Writer) error) (string, error)) error
-	}
-	bytesOf := func(name string, render func() ([]byte, error)) func(func(string, func(io.Writer) error) (string, error)) error {
-		return func(put func(string, func(io.Writer) error) (string, error)) error {
-			data, err := render()
-			if data != nil {
-				if _, werr := put(name, func(w io.Writer) error { _, err := w.Write(data); return err }); err == nil {
-					err = werr
-				}
-			}
-			return err
-		}
-	}
-	tasks := []task{
-		{"report-path", bytesOf(FileReport, func() ([]byte, error) { return []byte(Markdown(r, o)), nil })},
-		{"junit-path", bytesOf(FileJUnit, func() ([]byte, error) { return JUnit(r) })},
-		{"sarif-path", bytesOf(FileSARIF, func() ([]byte, error) { return SARIF(r, o.Project, toolVersion) })},
+	arts := []artifact{
+		{"report-path", whole(FileReport, func() ([]byte, error) { return []byte(Markdown(r, o)), nil })},
+		{"junit-path", whole(FileJUnit, func() ([]byte, error) { return JUnit(r) })},
+		{"sarif-path", whole(FileSARIF, func() ([]byte, error) { return SARIF(r, o.Project, toolVersion) })},
 	}
 	if hasCoverageData(r) {
-		tasks = append(tasks, task{"coverage-path", func(put func(string, func(io.Writer) error) (string, error)) error {
-			_, err := put(FileCoverage, func(w io.Writer) error { return WriteCoverageJSON(w, r, o.CoverageThreshold) })
-			return err
-		}})
+		arts = append(arts, artifact{"coverage-path", streamed(FileCoverage, func(w io.Writer) error { return WriteCoverageJSON(w, r, o.CoverageThreshold) })})
 	}
 	if hasCoverage(r) {
-		tasks = append(tasks, task{"", func(put func(string, func(io.Writer) error) (string, error)) error {
-			_, err := put(FileCobertura, func(w io.Writer) error { return WriteCobertura(w, r, o.Project) })
-			return err
-		}})
+		arts = append(arts, artifact{"", streamed(FileCobertura, func(w io.Writer) error { return WriteCobertura(w, r, o.Project) })})
 	}
-	tasks = append(tasks, task{"", func(put func(string, func(io.Writer) error) (string, error)) error {
+	arts = append(arts, artifact{"", func(put putFunc) error {
 		sk := TestSkeletons(r, o.Project, o.CoverageThreshold, o.MaxSkeletons)
 		names := make([]string, 0, len(sk))
 		for n := range sk {
@@ -106,51 +85,71 @@ func WriteTo(dst FileCreator, r *result.Run, o Options, toolVersion string, filt
 		sort.Strings(names)
 		var first error
 		for _, n := range names {
-			data := sk[n]
-			if _, err := put(DirSkeletons+"/"+n, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil && first == nil {
+			if err := whole(DirSkeletons+"/"+n, func() ([]byte, error) { return sk[n], nil })(put); err != nil && first == nil {
 				first = err
 			}
 		}
 		return first
 	}})
 
-	type done struct {
-		path string
-		err  error
-	}
-	results := make([]done, len(tasks))
+	paths := make([]string, len(arts))
+	errs := make([]error, len(arts))
 	var wg sync.WaitGroup
-	for i, t := range tasks {
+	for i, a := range arts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var path string
-			results[i].err = t.run(func(name string, render func(io.Writer) error) (string, error) {
+			errs[i] = a.write(func(name string, render func(io.Writer) error) error {
 				f, p, err := dst.Create(name)
 				if err == nil {
 					err = writeFile(f, filter, render)
 				}
 				if err != nil {
-					return "", fmt.Errorf("write %s: %w", name, err)
+					return fmt.Errorf("write %s: %w", name, err)
 				}
-				path = p
-				return p, nil
+				paths[i] = p
+				return nil
 			})
-			results[i].path = path
 		}()
 	}
 	wg.Wait()
-	paths := map[string]string{}
-	var first error
-	for i, t := range tasks {
-		if results[i].err != nil && first == nil {
-			first = results[i].err
-		}
-		if t.output != "" && results[i].path != "" {
-			paths[t.output] = results[i].path
+	outputs := map[string]string{}
+	for i, a := range arts {
+		if a.output != "" && paths[i] != "" {
+			outputs[a.output] = paths[i]
 		}
 	}
-	return paths, first
+	return outputs, errors.Join(errs...)
+}
+
+// artifact is one report file (the skeletons: a set of files), written by
+// WriteTo in a goroutine of its own.
+type artifact struct {
+	// output is the action output that points at the file, if any.
+	output string
+	write  func(put putFunc) error
+}
+
+// putFunc creates the artifact file name and streams render's output into
+// it through the filter.
+type putFunc func(name string, render func(io.Writer) error) error
+
+// whole is an artifact rendered in one piece before it is written; it
+// writes what render returned even with an error.
+func whole(name string, render func() ([]byte, error)) func(putFunc) error {
+	return func(put putFunc) error {
+		data, err := render()
+		if data == nil {
+			return err
+		}
+		werr := put(name, func(w io.Writer) error { _, err := w.Write(data); return err })
+		return errors.Join(err, werr)
+	}
+}
+
+// streamed is an artifact rendered as it is written.
+func streamed(name string, render func(io.Writer) error) func(putFunc) error {
+	return func(put putFunc) error { return put(name, render) }
 }
 
 // writeFile streams render's output into f through filter and closes f.

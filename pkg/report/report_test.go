@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -665,4 +666,38 @@ type marker struct{ io.Writer }
 func (m *marker) Close() error {
 	_, err := io.WriteString(m.Writer, "FILTERED")
 	return err
+}
+
+// failingDir refuses to create the files it names and creates the rest.
+type failingDir struct {
+	dir  string
+	fail map[string]bool
+}
+
+func (d failingDir) Create(name string) (*os.File, string, error) {
+	if d.fail[name] {
+		return nil, "", errors.New("disk full")
+	}
+	p := filepath.Join(d.dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, "", err
+	}
+	f, err := os.Create(p)
+	return f, p, err
+}
+
+func TestWriteToWritesWhatItCanAndNamesEveryFailure(t *testing.T) {
+	dst := failingDir{dir: t.TempDir(), fail: map[string]bool{FileJUnit: true, FileCobertura: true}}
+	paths, err := WriteTo(dst, scenarios()["coverage"], Options{Project: testProject(t), CoverageThreshold: 75}, "1.0.0", nil)
+	if err == nil || !strings.Contains(err.Error(), "write "+FileJUnit) || !strings.Contains(err.Error(), "write "+FileCobertura) {
+		t.Errorf("err = %v, want both failed files named", err)
+	}
+	if _, ok := paths["junit-path"]; ok {
+		t.Error("junit-path points at a file that was not written")
+	}
+	for _, k := range []string{"report-path", "sarif-path", "coverage-path"} {
+		if _, err := os.Stat(paths[k]); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
 }
