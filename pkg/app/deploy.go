@@ -218,15 +218,7 @@ func (a *action) writeArtifact(name string, data []byte, output string) string {
 	if a.artDir == nil {
 		return ""
 	}
-	f, path, err := a.artDir.Create(name)
-	if err != nil {
-		a.log.Infof("Could not write %s: %v", name, err)
-		return ""
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	path, err := a.artDir.WriteFile(name, data)
 	if err != nil {
 		a.log.Infof("Could not write %s: %v", name, err)
 		return ""
