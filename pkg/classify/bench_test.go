@@ -96,3 +96,17 @@ func BenchmarkTextNoPrefilter(b *testing.B) {
 		_ = c.Text(ScopeTest, benchText)
 	}
 }
+
+// BenchmarkCompileBuiltin is what the first failure of a run pays to
+// compile the embedded catalog.
+func BenchmarkCompileBuiltin(b *testing.B) {
+	ps, err := parseCatalog(builtinCatalog, "catalog.yaml", false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := compileAll(ps, builtinSource, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

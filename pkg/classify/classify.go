@@ -134,7 +134,7 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	folded := foldString(text)
 	for i := range c.patterns {
 		p := &c.patterns[i]
-		if !p.appliesTo(bit) || !p.pre.pass(folded) || !p.re.MatchString(text) {
+		if !p.appliesTo(bit) || !p.pre.pass(folded) || !p.matches(text) {
 			continue
 		}
 		d := result.Diagnosis{

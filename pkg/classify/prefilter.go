@@ -18,11 +18,9 @@ type prefilter struct {
 // maxPrefilterLits bounds the alternatives kept for one pattern.
 const maxPrefilterLits = 32
 
-func buildPrefilter(expr string) prefilter {
-	re, err := syntax.Parse("(?i)"+expr, syntax.Perl)
-	if err != nil {
-		return prefilter{}
-	}
+// buildPrefilter finds the literals of re, a pattern's case-insensitive
+// expression as parsed.
+func buildPrefilter(re *syntax.Regexp) prefilter {
 	set, ok := requiredLits(re.Simplify())
 	if !ok || len(set) == 0 {
 		return prefilter{}
