@@ -192,7 +192,7 @@ func parseRunTestResult(d *Deploy, rt gjson.Result) {
 // in it, so the common shape is read in one pass (scanCoverage); anything
 // else goes through gjson.
 func coverageOf(r gjson.Result) []ClassCoverage {
-	if cov, ok := scanCoverage(r.Raw); ok && r.IsArray() {
+	if cov, ok := scanCoverage(r.Raw); ok {
 		return cov
 	}
 	return gjsonCoverage(r)

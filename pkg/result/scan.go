@@ -5,8 +5,8 @@ import "sort"
 // scanCoverage reads a codeCoverage array in one pass over its text, for the
 // shape sf prints: an array of objects whose name and type are strings
 // without escapes (or null), whose counts are integers (or null), and whose
-// locationsNotCovered is an array of flat objects of numbers with one
-// integer "line" each. gjson would go over each class's text twice (once to
+// locationsNotCovered is an array of flat objects with one integer "line"
+// each; every other field, of any kind, is passed over. gjson would go over each class's text twice (once to
 // find where it ends, once for its fields) and the line scan a third time.
 // It reports false for anything else, and the caller reads the text with
 // gjson; both ways give the same classes (FuzzScanCoverage). raw is part of
@@ -133,15 +133,36 @@ func (p *scanner) number() bool {
 	return p.i > start
 }
 
-// scalar skips a string, number, true, false or null.
-func (p *scanner) scalar() bool {
+// skip passes over one value of any kind, containers included: sf's
+// classes carry dmlInfo, methodInfo, soqlInfo and soslInfo lists beside the
+// fields read here. The text is part of a document validated as JSON.
+func (p *scanner) skip() bool {
 	if p.i >= len(p.s) {
 		return false
 	}
 	switch p.s[p.i] {
 	case '"':
-		_, ok := p.str()
-		return ok
+		return p.skipString()
+	case '{', '[':
+		depth := 0
+		for p.i < len(p.s) {
+			switch p.s[p.i] {
+			case '"':
+				if !p.skipString() {
+					return false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					p.i++
+					return true
+				}
+			}
+			p.i++
+		}
+		return false
 	case 't', 'f', 'n':
 		for _, w := range []string{"true", "false", "null"} {
 			if len(p.s)-p.i >= len(w) && p.s[p.i:p.i+len(w)] == w {
@@ -152,6 +173,20 @@ func (p *scanner) scalar() bool {
 		return false
 	}
 	return p.number()
+}
+
+// skipString passes over a string, escapes included.
+func (p *scanner) skipString() bool {
+	for j := p.i + 1; j < len(p.s); j++ {
+		switch p.s[j] {
+		case '\\':
+			j++
+		case '"':
+			p.i = j + 1
+			return true
+		}
+	}
+	return false
 }
 
 // members reads the members of an object, calling field for each key with
@@ -190,7 +225,7 @@ func (p *scanner) members(field func(key string) bool) bool {
 }
 
 // class reads one element of codeCoverage. As with gjson, the first of a
-// repeated key counts.
+// repeated key counts; the others are passed over.
 func (p *scanner) class() (ClassCoverage, bool) {
 	var c ClassCoverage
 	var seen [5]bool
@@ -225,14 +260,7 @@ func (p *scanner) class() (ClassCoverage, bool) {
 			k = 4
 		}
 		if k < 0 || seen[k] {
-			if k == 4 {
-				return false // a second list: let gjson decide
-			}
-			var ignored string
-			if k >= 0 && k < 2 {
-				return text(&ignored)
-			}
-			return p.scalar()
+			return p.skip()
 		}
 		seen[k] = true
 		switch k {
@@ -298,7 +326,7 @@ func (p *scanner) lines() ([]int, bool) {
 					return nil, false
 				}
 				line, found = n, true
-			} else if !p.scalar() {
+			} else if !p.skip() {
 				return nil, false
 			}
 			p.ws()

@@ -54,7 +54,16 @@ func coverageSeeds(t testing.TB) []string {
 		`[null, {"name":"A"}]`,
 		`[{"name":"A","extra":[1,2]}]`,
 		`[{"name":"A","numLocations":-3,"locationsNotCovered":[{"line":9},{"line":2}]}]`,
+		`[{"dmlInfo":[],"id":"01p\"x\\","locationsNotCovered":[{"line":4}],"methodInfo":[{"a":[{"b":"]}"}]}],"name":"A","soqlInfo":[],"soslInfo":{"x":null}}]`,
+		`[{"name":"A","locationsNotCovered":[{"line":4}],"locationsNotCovered":[{"line":5}]}]`,
 	}
+	seeds = append(seeds, fixtureCoverage(t)...)
+	return seeds
+}
+
+// fixtureCoverage are the codeCoverage lists of the captured sf outputs.
+func fixtureCoverage(t testing.TB) []string {
+	var lists []string
 	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "sf", "*.json"))
 	for _, p := range files {
 		b, err := os.ReadFile(p)
@@ -62,10 +71,10 @@ func coverageSeeds(t testing.TB) []string {
 			t.Fatal(err)
 		}
 		if cc := gjson.GetBytes(b, "result.details.runTestResult.codeCoverage"); cc.IsArray() {
-			seeds = append(seeds, cc.Raw)
+			lists = append(lists, cc.Raw)
 		}
 	}
-	return seeds
+	return lists
 }
 
 func TestScanCoverageAgreesWithGJSON(t *testing.T) {
@@ -78,6 +87,15 @@ func TestScanCoverageAgreesWithGJSON(t *testing.T) {
 	// The shapes sf prints must take the fast path, not just agree.
 	if scanned < 8 {
 		t.Errorf("only %d of the seeds were scanned in one pass", scanned)
+	}
+	fixtures := fixtureCoverage(t)
+	if len(fixtures) == 0 {
+		t.Fatal("no captured codeCoverage list found")
+	}
+	for _, raw := range fixtures {
+		if !agree(t, raw) {
+			t.Errorf("a codeCoverage list as sf prints it was left to gjson: %.300s", raw)
+		}
 	}
 	for _, raw := range []string{
 		`[{"name":"A","locationsNotCovered":[{"line":"7"}]}]`, // a quoted line

@@ -9,7 +9,8 @@ import (
 )
 
 // BigResult writes an sf --json envelope of a failed deployment in the shape
-// the CLI prints. At scale 1 it holds 20,000 components (500 failed), 10,000
+// the CLI prints (each class's coverage with its empty dmlInfo, methodInfo,
+// soqlInfo and soslInfo lists). At scale 1 it holds 20,000 components (500 failed), 10,000
 // tests (1,000 failed) and coverage for 3,000 classes: about 50 MB. Every
 // count scales with scale, so the document's size does too.
 func BigResult(scale float64) []byte {
@@ -59,14 +60,14 @@ func BigResult(scale float64) []byte {
 		}
 		lines := 400 + i%800
 		notCovered := (i * 37) % (lines * 3 / 4)
-		fmt.Fprintf(&b, `{"id":"01p00000002%05dAAA","locationsNotCovered":[`, i)
+		fmt.Fprintf(&b, `{"dmlInfo":[],"id":"01p00000002%05dAAA","locationsNotCovered":[`, i)
 		for l := range notCovered {
 			if l > 0 {
 				b.WriteByte(',')
 			}
 			fmt.Fprintf(&b, `{"column":0,"line":%d,"numExecutions":0,"time":-1}`, 2+l*2)
 		}
-		fmt.Fprintf(&b, `],"name":"Svc%05d","namespace":null,"numLocations":%d,"numLocationsNotCovered":%d,"type":"Class"}`, i, lines, notCovered)
+		fmt.Fprintf(&b, `],"methodInfo":[],"name":"Svc%05d","namespace":null,"numLocations":%d,"numLocationsNotCovered":%d,"soqlInfo":[],"soslInfo":[],"type":"Class"}`, i, lines, notCovered)
 	}
 	b.WriteString(`],"codeCoverageWarnings":[{"id":"01p000000000001AAA","message":"Average test coverage across all Apex Classes and Triggers is 61%, at least 75% test coverage is required.","name":null,"namespace":null}]}}},"warnings":[]}`)
 	return b.Bytes()
