@@ -141,9 +141,33 @@ func (sc *scan) first(k *key, from int) int {
 }
 
 // WriteString writes s to w with every secret replaced by Mask.
-func (m *matcher) WriteString(w io.Writer, s string) (n int, err error) {
+func (m *matcher) WriteString(w io.Writer, s string) (int, error) {
+	return m.scan(s).writeTo(w)
+}
+
+// Replace returns s with every secret replaced by Mask (s itself when none
+// occurs).
+func (m *matcher) Replace(s string) string {
 	sc := m.scan(s)
-	last := 0
+	if !sc.found() {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	sc.writeTo(&b)
+	return b.String()
+}
+
+// found reports whether a secret occurs in the text. The search is kept:
+// writeTo goes on from it rather than looking again.
+func (sc *scan) found() bool {
+	at, _ := sc.index(0)
+	return at >= 0
+}
+
+// writeTo writes the text to w with every secret replaced by Mask.
+func (sc *scan) writeTo(w io.Writer) (n int, err error) {
+	s, last := sc.s, 0
 	for {
 		at, sec := sc.index(last)
 		if at < 0 {
@@ -159,16 +183,4 @@ func (m *matcher) WriteString(w io.Writer, s string) (n int, err error) {
 	}
 	k, err := io.WriteString(w, s[last:])
 	return n + k, err
-}
-
-// Replace returns s with every secret replaced by Mask (s itself when none
-// occurs).
-func (m *matcher) Replace(s string) string {
-	if at, _ := m.scan(s).index(0); at < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	m.WriteString(&b, s)
-	return b.String()
 }

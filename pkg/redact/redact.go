@@ -124,13 +124,13 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if rep == nil || len(b) == 0 {
 		return b
 	}
-	s := unsafe.String(unsafe.SliceData(b), len(b))
-	if at, _ := rep.scan(s).index(0); at < 0 {
+	sc := rep.scan(unsafe.String(unsafe.SliceData(b), len(b)))
+	if !sc.found() {
 		return b
 	}
 	var out bytes.Buffer
 	out.Grow(len(b))
-	rep.WriteString(&out, s)
+	sc.writeTo(&out)
 	return out.Bytes()
 }
 
