@@ -133,9 +133,6 @@ func restore(fd int) error {
 	return nil
 }
 
-// prSetName is PR_SET_NAME from <linux/prctl.h>.
-const prSetName = 15
-
 // keepName gives the re-executed process its own name back: executed as
 // /proc/self/exe, it would show as "exe" in ps, top and pgrep.
 func keepName() {
@@ -147,15 +144,12 @@ func keepName() {
 		name = name[:15]
 	}
 	if p, err := syscall.BytePtrFromString(name); err == nil && name != "" {
-		_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(p)), 0)
+		_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_NAME, uintptr(unsafe.Pointer(p)), 0)
 	}
 }
 
-// prSetDumpable is PR_SET_DUMPABLE from <linux/prctl.h>.
-const prSetDumpable = 4
-
 func undumpable() error {
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetDumpable, 0, 0); errno != 0 {
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); errno != 0 {
 		return wrap("prctl(PR_SET_DUMPABLE)", errno)
 	}
 	return nil
