@@ -1,9 +1,7 @@
 package main
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -31,20 +29,7 @@ esac
 func BenchmarkActionOverhead(b *testing.B) {
 	dir := b.TempDir()
 	bin := buildAction(b)
-	sfDir := filepath.Join(dir, "sfbin")
-	os.MkdirAll(sfDir, 0o755)
-	sf := filepath.Join(sfDir, "sf")
-	if err := os.WriteFile(sf, []byte(stubSF), 0o755); err != nil {
-		b.Fatal(err)
-	}
-	ws := filepath.Join(dir, "ws")
-	os.MkdirAll(filepath.Join(ws, "force-app"), 0o755)
-	os.WriteFile(filepath.Join(ws, "sfdx-project.json"), []byte(`{"packageDirectories":[{"path":"force-app"}]}`), 0o644)
-	env := []string{
-		"PATH=" + sfDir + ":/usr/bin:/bin", "HOME=" + dir, "GITHUB_ACTIONS=true",
-		"GITHUB_WORKSPACE=" + ws, "GITHUB_OUTPUT=" + filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
-		"INPUT_AUTH-URL=force://PlatformCLI::refresh@x.my.salesforce.com", "INPUT_PREFLIGHT=false",
-	}
+	env, sf := stubEnv(b, dir, stubSF, "INPUT_AUTH-URL=force://PlatformCLI::refresh@x.my.salesforce.com", "INPUT_PREFLIGHT=false")
 
 	stubOnly := func() time.Duration {
 		start := time.Now()

@@ -75,7 +75,8 @@ func BenchmarkActionLargeFailure(b *testing.B) {
 			if err := os.WriteFile(big, raw, 0o644); err != nil {
 				b.Fatal(err)
 			}
-			env := largeEnv(b, dir, big)
+			env, _ := stubEnv(b, dir, strings.Replace(largeSF, "BIG_RESULT", big, 1),
+				"INPUT_AUTH-URL="+realAuthURL, "INPUT_PREFLIGHT=false", "INPUT_MAX-ATTEMPTS=1")
 			var action, seed time.Duration
 			var maxRSS int64
 			b.SetBytes(int64(len(raw)))
@@ -113,9 +114,14 @@ func BenchmarkActionLargeFailure(b *testing.B) {
 	}
 }
 
-// largeEnv is the runner's environment for one benchmark run: a workspace
-// with a project, the stand-in sf first on PATH, no side channels.
-func largeEnv(b *testing.B, dir, big string) []string {
+// realAuthURL has a refresh token shaped like a real one: the redactor
+// searches the reports for it and its encoded forms.
+const realAuthURL = "force://PlatformCLI::5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJrWNq3sCxDTdMkxSp1xd2BNCx3qA8vRZ8ZpMcvR6TLm5zvbVgD@x.my.salesforce.com"
+
+// stubEnv is the runner's environment for one benchmark run: a workspace
+// with a project, the stand-in sf (script) first on PATH, no side channels,
+// and the given inputs. It returns the environment and the stand-in's path.
+func stubEnv(b *testing.B, dir, script string, inputs ...string) (env []string, sf string) {
 	b.Helper()
 	sfDir := filepath.Join(dir, "sfbin")
 	ws := filepath.Join(dir, "ws")
@@ -124,20 +130,18 @@ func largeEnv(b *testing.B, dir, big string) []string {
 			b.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(sfDir, "sf"), []byte(strings.Replace(largeSF, "BIG_RESULT", big, 1)), 0o755); err != nil {
+	sf = filepath.Join(sfDir, "sf")
+	if err := os.WriteFile(sf, []byte(script), 0o755); err != nil {
 		b.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(ws, "sfdx-project.json"), []byte(`{"packageDirectories":[{"path":"force-app","default":true}],"sourceApiVersion":"62.0"}`), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	return []string{
+	env = append([]string{
 		"PATH=" + sfDir + ":/usr/bin:/bin", "HOME=" + dir, "GITHUB_ACTIONS=true",
 		"GITHUB_WORKSPACE=" + ws, "GITHUB_OUTPUT=" + filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
-		// A refresh token shaped like a real one: the redactor searches the
-		// reports for it and its encoded forms.
-		"INPUT_AUTH-URL=force://PlatformCLI::5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJrWNq3sCxDTdMkxSp1xd2BNCx3qA8vRZ8ZpMcvR6TLm5zvbVgD@x.my.salesforce.com",
-		"INPUT_PREFLIGHT=false", "INPUT_MAX-ATTEMPTS=1",
-	}
+	}, inputs...)
+	return env, sf
 }
 
 func tail(out []byte) string {
