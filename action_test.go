@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -260,13 +259,8 @@ func TestDockerfileStampsVersion(t *testing.T) {
 	if flags == m[1] {
 		t.Fatalf("-ldflags %q does not use ${VERSION}", m[1])
 	}
-	bin := filepath.Join(t.TempDir(), "deploy-guard")
 	// Only the link step differs from other builds, so this reuses their cache.
-	build := exec.Command("go", "build", "-ldflags", flags, "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build -ldflags %q: %v\n%s", flags, err, out)
-	}
+	bin := goBuild(t, "-ldflags", flags)
 	out, err := exec.Command(bin, "--version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("--version: %v\n%s", err, out)

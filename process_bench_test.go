@@ -38,17 +38,11 @@ var seedJQ = []string{
 	 | "\(.name) \((.numLocations - .numLocationsNotCovered) * 100 / .numLocations)% uncovered: \([.locationsNotCovered[].line] | map(tostring) | join(","))"`,
 }
 
-// buildAction builds the action binary once for a benchmark.
+// buildAction builds the action binary once for a benchmark, as the
+// Dockerfile builds it: static, without cgo or symbols.
 func buildAction(b *testing.B) string {
 	b.Helper()
-	bin := filepath.Join(b.TempDir(), "deploy-guard")
-	// Built as the Dockerfile builds it: static, without cgo or symbols.
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
+	return goBuild(b, "-trimpath", "-ldflags", "-s -w")
 }
 
 // BenchmarkActionLargeFailure runs the built binary as a whole process
