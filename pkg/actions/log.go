@@ -25,6 +25,8 @@ type Log struct {
 	inGroup bool
 	debug   bool
 	masked  map[string]bool
+	// reserved are the prefixes only Record may start a line with.
+	reserved []string
 }
 
 // NewLog returns a Log writing to w. debug enables Debugf lines (the runner
@@ -80,7 +82,7 @@ func (l *Log) Debugf(format string, args ...any) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.gha.Debugf("%s", l.red.String(fmt.Sprintf(format, args...)))
+	l.gha.Debugf("%s", l.quote(l.red.String(fmt.Sprintf(format, args...))))
 }
 
 // DebugExcerpt prints at most n bytes of untrusted text as a debug line,
@@ -98,15 +100,82 @@ func (l *Log) DebugExcerpt(label string, text []byte, n int) {
 func (l *Log) line(s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintln(l.w, neutralize(l.red.String(s)))
+	fmt.Fprintln(l.w, neutralize(l.quote(l.red.String(s))))
+}
+
+// Reserve makes prefix a line start that only Record may print: a later
+// run reads such a line back from this job's log (the circuit breaker's
+// outcome line), so no text the action relays or embeds (an org message
+// holding a line break and then the prefix) may start a line with it. Every
+// other print path quotes a line that would start with it, after white
+// space and invisible characters, as "(quoted) <line>".
+func (l *Log) Reserve(prefix string) {
+	if prefix == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reserved = append(l.reserved, prefix)
+}
+
+// Record prints one line of the action's own record, which may start with
+// a reserved prefix. It must be a single line: text with a line break is
+// printed as any other line (quoted).
+func (l *Log) Record(s string) {
+	s = l.red.String(s)
+	if strings.ContainsAny(s, "\r\n") {
+		l.line(s)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintln(l.w, neutralize(s))
+}
+
+// quote prefixes with "(quoted) " every line of s that would start with a
+// reserved prefix. Lines end at "\n" or "\r", as the runner ends them.
+// Call it with l.mu held or before the log is shared.
+func (l *Log) quote(s string) string {
+	if len(l.reserved) == 0 {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\r\n")
+		ln, rest := s, ""
+		if i >= 0 {
+			ln, rest = s[:i], s[i:]
+		}
+		if l.isReserved(ln) {
+			b.WriteString("(quoted) ")
+		}
+		b.WriteString(ln)
+		j := 0
+		for j < len(rest) && (rest[j] == '\r' || rest[j] == '\n') {
+			j++
+		}
+		b.WriteString(rest[:j])
+		s = rest[j:]
+	}
+	return b.String()
+}
+
+func (l *Log) isReserved(ln string) bool {
+	v := strings.TrimLeftFunc(strings.Map(dropInvisible, ln), unicode.IsSpace)
+	for _, p := range l.reserved {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Annotate emits an annotation. Title and message are redacted and escaped.
 func (l *Log) Annotate(a Annotation) {
-	a.Title = l.red.String(a.Title)
-	a.Message = l.red.String(a.Message)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	a.Title = l.quote(l.red.String(a.Title))
+	a.Message = l.quote(l.red.String(a.Message))
 	fmt.Fprintln(l.w, a.String())
 }
 
@@ -118,7 +187,7 @@ func (l *Log) Group(title string) {
 	if l.inGroup {
 		l.gha.EndGroup()
 	}
-	l.gha.Group(l.red.String(title))
+	l.gha.Group(l.quote(l.red.String(title)))
 	l.inGroup = true
 }
 
@@ -144,10 +213,10 @@ func (l *Log) Untrusted(label string, text []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if label != "" {
-		fmt.Fprintln(l.w, neutralize(l.red.String(label)))
+		fmt.Fprintln(l.w, neutralize(l.quote(l.red.String(label))))
 	}
 	fmt.Fprintf(l.w, "::stop-commands::%s\n", token)
-	body := l.red.String(string(text))
+	body := l.quote(l.red.String(string(text)))
 	fmt.Fprint(l.w, body)
 	if !strings.HasSuffix(body, "\n") {
 		fmt.Fprintln(l.w)
