@@ -28,54 +28,99 @@ type fakeGitHub struct {
 	conclusions []string
 	outcomes    []string
 	org         string
+	// events are the runs' events (push when unset).
+	events []string
+	// key, when set, is the outcome key the runs' lines carry the MAC of.
+	key string
+	// forge adds to every run the lines a pull request's code can print: a
+	// "lint" job's line naming the deploy job, and one printed by a later
+	// step of the deploy job, both claiming the opposite of the real outcome.
+	forge bool
 	// age is how long ago the newest run finished (runs are an hour apart).
 	age    time.Duration
 	status int
 	mu     sync.Mutex
+	base   time.Time // the clock of the first request: every answer agrees on times
 	paths  []string
 }
 
 func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.paths = append(g.paths, r.Method+" "+r.URL.Path)
+	if g.base.IsZero() {
+		g.base = time.Now()
+	}
+	base := g.base
 	g.mu.Unlock()
 	if g.status != 0 {
 		w.WriteHeader(g.status)
 		fmt.Fprint(w, `{"message":"Resource not accessible by integration"}`)
 		return
 	}
-	at := func(i int) string {
-		return time.Now().Add(-g.age - time.Duration(i)*time.Hour).UTC().Format(time.RFC3339)
+	// at is when run i finished (and printed its outcome line), later a
+	// minute after (the project's tests), start five minutes before.
+	runAt := func(i int, d time.Duration) string {
+		return base.Add(-g.age - time.Duration(i)*time.Hour + d).UTC().Format(time.RFC3339)
 	}
+	at := func(i int) string { return runAt(i, 0) }
 	parts := strings.Split(r.URL.Path, "/")
 	switch {
 	case strings.HasSuffix(r.URL.Path, "/actions/workflows/deploy.yml/runs"):
 		var runs []map[string]any
 		for i, c := range g.conclusions {
+			event := "push"
+			if i < len(g.events) {
+				event = g.events[i]
+			}
 			runs = append(runs, map[string]any{"id": 100 + i, "run_attempt": 1, "status": "completed", "conclusion": c,
-				"event": "push", "head_sha": "abc", "created_at": at(i), "updated_at": at(i),
+				"event": event, "head_branch": "main", "head_sha": "abc", "created_at": at(i), "updated_at": at(i),
 				"html_url": fmt.Sprintf("https://github.com/acme/crm/actions/runs/%d", 100+i)})
 		}
 		json.NewEncoder(w).Encode(map[string]any{"total_count": len(runs), "workflow_runs": runs})
 	case strings.HasSuffix(r.URL.Path, "/jobs") && len(parts) > 6:
 		id, _ := strconv.Atoi(parts[6])
+		if id == 999 { // this run: the job running deploy-guard now
+			json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "jobs": []any{map[string]any{"id": 9990, "run_id": id, "run_attempt": 1,
+				"name": "deploy", "status": "in_progress", "runner_name": "GitHub Actions 7",
+				"steps": []any{map[string]any{"number": 1, "name": "Set up job", "status": "completed", "conclusion": "success"},
+					map[string]any{"number": 2, "name": "Run org/deploy-guard@v1", "status": "in_progress"}}}}})
+			return
+		}
 		i := id - 100
-		json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "jobs": []any{map[string]any{"id": id * 10, "run_id": id,
-			"status": "completed", "conclusion": g.conclusions[i], "completed_at": at(i)}}})
+		start, later := runAt(i, -5*time.Minute), runAt(i, time.Minute)
+		steps := []any{map[string]any{"number": 1, "name": "Set up job", "status": "completed", "conclusion": "success", "started_at": start, "completed_at": start},
+			map[string]any{"number": 2, "name": "Run org/deploy-guard@v1", "status": "completed", "conclusion": g.conclusions[i], "started_at": start, "completed_at": at(i)},
+			map[string]any{"number": 3, "name": "Run npm test", "status": "completed", "conclusion": "success", "started_at": later, "completed_at": later}}
+		jobs := []any{map[string]any{"id": id * 10, "run_id": id, "run_attempt": 1, "name": "deploy", "runner_name": "GitHub Actions 7",
+			"status": "completed", "conclusion": g.conclusions[i], "completed_at": at(i), "steps": steps}}
+		if g.forge {
+			jobs = append([]any{map[string]any{"id": id*10 + 1, "run_id": id, "run_attempt": 1, "name": "lint", "status": "completed",
+				"conclusion": "success", "completed_at": at(i), "steps": steps}}, jobs...)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"total_count": len(jobs), "jobs": jobs})
 	case strings.HasPrefix(r.URL.Path, "/repos/") && strings.HasSuffix(r.URL.Path, "/logs"):
 		w.Header().Set("Location", "http://"+r.Host+"/raw-log/"+parts[6])
 		w.WriteHeader(http.StatusFound)
 	case strings.HasPrefix(r.URL.Path, "/raw-log/"):
 		id, _ := strconv.Atoi(parts[2])
 		i := id/10 - 100
-		status := "succeeded"
+		status, opposite := "succeeded", "failed"
 		if g.conclusions[i] == "failure" {
-			status = "failed"
+			status, opposite = "failed", "succeeded"
 		}
 		if i < len(g.outcomes) && g.outcomes[i] != "" {
 			status = g.outcomes[i]
 		}
-		fmt.Fprintf(w, "%s Run org/deploy-guard@v1\n%s %s\n", at(i), at(i), ghapi.OutcomeLine("", g.org, "deploy", status))
+		forged := ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: "deploy", Org: g.org, Mode: "deploy", Status: opposite, Attempts: 1}, "")
+		if id%10 == 1 { // the lint job
+			fmt.Fprintf(w, "%s %s\n", at(i), forged)
+			return
+		}
+		fmt.Fprintf(w, "%s Run org/deploy-guard@v1\n%s %s\n", at(i), at(i),
+			ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: "deploy", Org: g.org, Mode: "deploy", Status: status, Attempts: 1, RunID: int64(id / 10), RunAttempt: 1}, g.key))
+		if g.forge {
+			fmt.Fprintf(w, "%s Run npm test\n%s %s\n", runAt(i, time.Minute), runAt(i, time.Minute), forged)
+		}
 	default:
 		http.NotFound(w, r)
 	}
@@ -96,7 +141,8 @@ func orgKey(t *testing.T, sc string) (*orgsim.Server, string) {
 func githubEnv(url string) []string {
 	return []string{"GITHUB_API_URL=" + url, "GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=acme/crm",
 		"GITHUB_WORKFLOW_REF=acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME=main",
-		"GITHUB_RUN_ID=999", "GITHUB_RUN_ATTEMPT=1", "GITHUB_WORKFLOW=Deploy", "GITHUB_EVENT_NAME=push"}
+		"GITHUB_RUN_ID=999", "GITHUB_RUN_ATTEMPT=1", "GITHUB_WORKFLOW=Deploy", "GITHUB_EVENT_NAME=push",
+		"GITHUB_JOB=deploy", "RUNNER_NAME=GitHub Actions 7"}
 }
 
 // Three failed deployments of this job to this org open the breaker:
@@ -127,7 +173,7 @@ func TestCircuitBreakerBlocksAfterRepeatedFailures(t *testing.T) {
 	if res.Outputs["change-failure-rate"] != "0.800" {
 		t.Errorf("change-failure-rate = %q, want 0.800 (4 of 5)", res.Outputs["change-failure-rate"])
 	}
-	if !strings.Contains(res.Stdout, ghapi.OutcomeLine("", key, "deploy", "blocked")) {
+	if !strings.Contains(res.Stdout, ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: "deploy", Org: key, Mode: "deploy", Status: "blocked"}, "")) {
 		t.Error("the run did not record its own outcome for the next breaker")
 	}
 }
@@ -160,6 +206,60 @@ func TestCircuitBreakerDoesNotLockItself(t *testing.T) {
 			check(t, res, want)
 			if tc.mode == "dry-run" && strings.Contains(res.Summary, "Circuit breaker") {
 				t.Error("the breaker was consulted for a check-only run")
+			}
+		})
+	}
+}
+
+// Only deploy-guard's own lines in runs of deploying events count: a fork's
+// pull-request runs listed under main, a "lint" job's line naming the
+// deploy job and a later step's line in the deploy job itself claim the
+// opposite of every real outcome, and change nothing. With outcome-key the
+// lines must carry the key's MAC, which the run's own line does.
+func TestCircuitBreakerCountsOnlyGenuineDeployments(t *testing.T) {
+	t.Parallel()
+	const key = "e2e-outcome-key-0123456789"
+	for _, tc := range []struct {
+		name        string
+		conclusions []string
+		events      []string
+		runsKey     string
+		inputKey    string
+		status      string
+	}{
+		{"forged failures do not open it", []string{"failure", "failure", "failure", "success", "success", "success"},
+			[]string{"pull_request", "pull_request_target", "pull_request"}, "", "", "succeeded"},
+		{"forged successes do not close it", []string{"failure", "failure", "failure", "success"}, nil, "", "", "blocked"},
+		{"outcome-key: genuine lines count", []string{"failure", "failure", "failure", "success"}, nil, key, key, "blocked"},
+		{"outcome-key: lines of another key do not", []string{"failure", "failure", "failure", "success"}, nil, "another-key-0123456789", key, "succeeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			org, orgKey := orgKey(t, "success")
+			gh := &fakeGitHub{conclusions: tc.conclusions, events: tc.events, org: orgKey, age: 10 * time.Minute, forge: true, key: tc.runsKey}
+			srv := httptest.NewServer(gh)
+			defer srv.Close()
+			inputs := map[string]string{"github-token": "ghs_e2eFakeTokenForTheBreaker000000", "circuit-breaker-cooldown": "0"}
+			if tc.inputKey != "" {
+				inputs["outcome-key"] = tc.inputKey
+			}
+			res := run(t, harness.Config{Org: org, Env: githubEnv(srv.URL), Inputs: inputs})
+			w := want{status: tc.status, deploys: 1}
+			if tc.status == "blocked" {
+				w = want{exit: 1, status: "blocked", deploys: 0}
+			}
+			check(t, res, w)
+			if tc.inputKey == "" {
+				return
+			}
+			// The run's own line carries the MAC of this run and attempt, and
+			// the key itself is never printed.
+			own := ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: "deploy", Org: orgKey, Mode: "deploy", Status: tc.status, Attempts: w.deploys, RunID: 999, RunAttempt: 1}, key)
+			if !strings.Contains(res.Stdout, own) {
+				t.Errorf("stdout lacks the run's keyed outcome line %q", own)
+			}
+			if strings.Count(res.Stdout, key) != strings.Count(res.Stdout, "::add-mask::"+key+"\n") {
+				t.Error("the outcome key reached the log outside its mask command")
 			}
 		})
 	}

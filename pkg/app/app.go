@@ -139,7 +139,7 @@ func newAction(deps Deps) *action {
 	a := &action{
 		deps:     deps,
 		red:      red,
-		log:      actions.NewLog(deps.Stdout, red, debugOn),
+		log:      newLog(deps.Stdout, red, debugOn),
 		outs:     actions.NewOutputs(red),
 		run:      &result.Run{Started: deps.Now(), Status: result.StatusFailed, Category: result.CategoryUnknown},
 		paths:    map[string]string{},
@@ -371,4 +371,13 @@ func (a *action) childEnv() ([]string, error) {
 		environ = a.deps.Environ
 	}
 	return sfcli.ChildEnv(environ(), home), nil
+}
+
+// newLog is the action's log, with the outcome line's marker reserved: no
+// text the action relays or embeds (an org message holding a line break)
+// can start a line that the breaker of a later run would read.
+func newLog(w io.Writer, red *redact.Redactor, debug bool) *actions.Log {
+	l := actions.NewLog(w, red, debug)
+	l.Reserve(ghapi.OutcomeMarker)
+	return l
 }

@@ -73,15 +73,24 @@ func (g *github) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case strings.HasSuffix(req.URL.Path, "/jobs"):
 		// Each failed run has one job, whose log records a failed deployment
 		// of this job to this org (see ghapi.OutcomeLine).
+		// The step that ran deploy-guard spans the line's timestamp. Run 42
+		// is the current run: its job is the one in progress.
 		id, _ := strconv.Atoi(strings.Split(req.URL.Path, "/")[6])
-		json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "jobs": []any{map[string]any{"id": id * 10, "run_id": id,
-			"status": "completed", "conclusion": "failure", "completed_at": fixedNow.Add(-time.Duration(id-99)*time.Hour + 5*time.Minute).Format(time.RFC3339)}}})
+		step := map[string]any{"number": 2, "name": "Run org/deploy-guard@v1", "status": "completed", "conclusion": "failure",
+			"started_at": "2026-01-01T00:00:00Z", "completed_at": "2026-01-01T00:00:00Z"}
+		job := map[string]any{"id": id * 10, "run_id": id, "name": "deploy", "steps": []any{step},
+			"status": "completed", "conclusion": "failure", "completed_at": fixedNow.Add(-time.Duration(id-99)*time.Hour + 5*time.Minute).Format(time.RFC3339)}
+		if id == 42 {
+			job = map[string]any{"id": id * 10, "run_id": id, "name": "deploy", "status": "in_progress",
+				"steps": []any{map[string]any{"number": 2, "name": "Run org/deploy-guard@v1", "status": "in_progress"}}}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"total_count": 1, "jobs": []any{job}})
 	case strings.HasPrefix(req.URL.Path, "/repos/") && strings.HasSuffix(req.URL.Path, "/logs"):
 		w.Header().Set("Location", "http://"+req.Host+"/raw"+req.URL.Path)
 		w.WriteHeader(http.StatusFound)
 	case strings.HasPrefix(req.URL.Path, "/raw/"):
 		org := (&config.Auth{Method: config.AuthSFDXURL, AuthURL: testAuthURL}).OrgKey()
-		fmt.Fprintf(w, "2026-01-01T00:00:00.0000000Z %s\n", ghapi.OutcomeLine("", org, "deploy", "failed"))
+		fmt.Fprintf(w, "2026-01-01T00:00:00.0000000Z %s\n", ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: "deploy", Org: org, Mode: "deploy", Status: "failed", Attempts: 1}, ""))
 	case strings.HasSuffix(req.URL.Path, "/runs"):
 		var runs []map[string]any
 		for i := 0; i < g.failedRuns; i++ {
@@ -115,7 +124,7 @@ func (g *github) posted(key string) string {
 func (e *env) withGitHub(url string, extra ...string) {
 	vars := append([]string{"GITHUB_API_URL", url, "GITHUB_SERVER_URL", "https://github.com", "GITHUB_REPOSITORY", "acme/crm",
 		"GITHUB_WORKFLOW_REF", "acme/crm/.github/workflows/deploy.yml@refs/heads/main", "GITHUB_REF_NAME", "main",
-		"GITHUB_RUN_ID", "42", "GITHUB_RUN_ATTEMPT", "1"}, extra...)
+		"GITHUB_RUN_ID", "42", "GITHUB_RUN_ATTEMPT", "1", "GITHUB_JOB", "deploy"}, extra...)
 	for i := 0; i+1 < len(vars); i += 2 {
 		e.vars[vars[i]] = vars[i+1]
 	}

@@ -61,6 +61,14 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	case o.Succeeded:
 		status := successStatus(cfg.Mode, rep.Recovered)
 		return outcome{end: &ending{code: ExitOK, status: status, category: result.CategoryNone, message: successMessage(a.run, status)}}
+	case o.OutOfTime && a.run.DeploymentAttempts() == 0:
+		// No verdict: nothing was submitted. The outcome line records
+		// attempts=0, which the breaker does not count as a deployment.
+		return outcome{end: &ending{code: ExitFailed, status: result.StatusFailed, category: result.CategoryTimeout,
+			message: fmt.Sprintf("The time budget (%s) ran out before the first submission: nothing was sent to the org.", cfg.TimeBudget),
+			diagnosis: &result.Diagnosis{Category: result.CategoryTimeout,
+				Explanation: "Login and preflight used up the whole time-budget before a deployment could start.",
+				Fix:         "Raise time-budget (or leave it empty to derive it from wait, max-attempts and max-retry-delay)."}}}
 	}
 	v := a.withoutFlaky(o.Verdict)
 	e := &ending{code: ExitFailed, status: result.StatusFailed, category: v.Category, message: failureMessage(a.run, v)}

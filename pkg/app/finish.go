@@ -57,7 +57,9 @@ func (a *action) finish(ctx context.Context) int {
 	a.log.Infof("deploy-guard: status=%s failure-category=%s attempts=%d %s", r.Status, r.Category, r.DeploymentAttempts(), r.Message)
 	if a.cfg != nil {
 		// Read back from this job's log by the circuit breaker of later runs.
-		a.log.Infof("%s", ghapi.OutcomeLine(a.deps.Getenv("GITHUB_JOB"), a.cfg.Auth.OrgKey(), string(a.cfg.Mode), string(r.Status)))
+		// A run that sent nothing to the org records attempts=0: no deployment.
+		a.log.Record(ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: a.deps.Getenv("GITHUB_JOB"), Org: a.cfg.Auth.OrgKey(), Mode: string(a.cfg.Mode),
+			Status: string(r.Status), Attempts: r.DeploymentAttempts(), RunID: a.ghEnv.RunID, RunAttempt: a.ghEnv.RunAttempt}, a.cfg.OutcomeKey))
 	}
 	for i := len(a.cleanups) - 1; i >= 0; i-- {
 		a.cleanups[i]()

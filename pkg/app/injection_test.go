@@ -48,7 +48,24 @@ func ownCommands(t *testing.T, setup func(e *env, text string), text string) []s
 // runner executes: the run with it and the run with plain text in its place
 // execute the same commands.
 func TestRunOrgTextRunsNoCommands(t *testing.T) {
-	cases := map[string]func(e *env, text string){
+	for name, setup := range textPaths() {
+		t.Run(name, func(t *testing.T) {
+			plain := ownCommands(t, setup, "plain text")
+			hostile := ownCommands(t, setup, forged)
+			if len(plain) == 0 {
+				t.Fatal("the plain run printed no command: the case proves nothing")
+			}
+			if !reflect.DeepEqual(hostile, plain) {
+				t.Errorf("hostile text changed the commands the runner executes:\n got %q\nwant %q", hostile, plain)
+			}
+		})
+	}
+}
+
+// textPaths are the ways hostile text reaches the action's log: each puts
+// text where the run will print it.
+func textPaths() map[string]func(e *env, text string) {
+	return map[string]func(e *env, text string){
 		"sf error message": func(e *env, text string) {
 			e.answer = func(inv sfcli.Invocation) (*sfcli.Output, error) {
 				if strings.Join(inv.Args[:3], " ") == "project deploy start" {
@@ -82,18 +99,6 @@ func TestRunOrgTextRunsNoCommands(t *testing.T) {
 		"input value": func(e *env, text string) {
 			e.vars[config.EnvName(config.InputTestLevel)] = text
 		},
-	}
-	for name, setup := range cases {
-		t.Run(name, func(t *testing.T) {
-			plain := ownCommands(t, setup, "plain text")
-			hostile := ownCommands(t, setup, forged)
-			if len(plain) == 0 {
-				t.Fatal("the plain run printed no command: the case proves nothing")
-			}
-			if !reflect.DeepEqual(hostile, plain) {
-				t.Errorf("hostile text changed the commands the runner executes:\n got %q\nwant %q", hostile, plain)
-			}
-		})
 	}
 }
 

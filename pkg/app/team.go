@@ -57,7 +57,8 @@ func (a *action) checkBreaker(ctx context.Context) (o outcome) {
 		return o
 	}
 	res := gh.CheckBreaker(ctx, ghapi.Breaker{Threshold: cfg.BreakerThreshold, Window: cfg.BreakerWindow, Override: cfg.BreakerOverride,
-		Cooldown: cfg.BreakerCooldown, Job: a.deps.Getenv("GITHUB_JOB"), Org: cfg.Auth.OrgKey(), Now: a.deps.Now})
+		Cooldown: cfg.BreakerCooldown, Job: a.deps.Getenv("GITHUB_JOB"), Org: cfg.Auth.OrgKey(), Key: cfg.OutcomeKey,
+		Runner: a.deps.Getenv("RUNNER_NAME"), Now: a.deps.Now})
 	o.section("Circuit breaker", ghapi.BreakerMarkdown(res))
 	if res.Warning != "" {
 		o.annotate(rankSelf, actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard circuit breaker not consulted", Message: res.Warning})

@@ -149,7 +149,10 @@ type Config struct {
 	BreakerCooldown time.Duration
 	// BreakerAsked is true when circuit-breaker-threshold was set: the
 	// breaker then runs in check-only modes too (it is off there otherwise).
-	BreakerAsked     bool
+	BreakerAsked bool
+	// OutcomeKey keys the MAC of the outcome line (see ghapi.OutcomeLine):
+	// with it, no line anybody else prints counts for the breaker.
+	OutcomeKey       string
 	PostMortem       bool
 	PostMortemLabels []string
 	SlackWebhookURL  string
@@ -162,7 +165,7 @@ type Config struct {
 // Secrets returns every secret value the config holds, including the parts
 // of the auth URL that are credentials on their own.
 func (c *Config) Secrets() []string {
-	s := []string{c.Auth.AuthURL, c.Auth.AccessToken, c.Auth.JWTKey, c.GitHubToken, c.SlackWebhookURL}
+	s := []string{c.Auth.AuthURL, c.Auth.AccessToken, c.Auth.JWTKey, c.GitHubToken, c.SlackWebhookURL, c.OutcomeKey}
 	s = append(s, AuthURLParts(c.Auth.AuthURL)...)
 	if u, err := url.Parse(c.SlackWebhookURL); err == nil && u.Path != "" && u.Path != "/" {
 		s = append(s, u.Path, strings.TrimPrefix(u.Path, "/services/"))
@@ -403,6 +406,7 @@ func Parse(getenv Getenv) (*Config, error) {
 		BreakerThreshold:  p.integer(InputBreakerThreshold, 0, 100),
 		BreakerWindow:     p.integer(InputBreakerWindow, 0, 100),
 		BreakerOverride:   p.boolean(InputBreakerOverride),
+		OutcomeKey:        p.str(InputOutcomeKey),
 		BreakerCooldown:   p.minutes(InputBreakerCooldown, 0, 30*24*time.Hour),
 		BreakerAsked:      strings.TrimSpace(getenv(EnvName(InputBreakerThreshold))) != "",
 		PostMortem:        p.boolean(InputPostMortem),

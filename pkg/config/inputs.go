@@ -52,6 +52,7 @@ const (
 	InputBreakerWindow    = "circuit-breaker-window"
 	InputBreakerOverride  = "circuit-breaker-override"
 	InputBreakerCooldown  = "circuit-breaker-cooldown"
+	InputOutcomeKey       = "outcome-key"
 	InputPostMortem       = "post-mortem"
 	InputPostMortemLabels = "post-mortem-labels"
 	InputSlackWebhookURL  = "slack-webhook-url"
@@ -96,7 +97,7 @@ var Defaults = map[string]string{
 
 // SecretInputs are masked before anything else is printed.
 var SecretInputs = []string{
-	InputAuthURL, InputAccessToken, InputJWTKey, InputGitHubToken, InputSlackWebhookURL,
+	InputAuthURL, InputAccessToken, InputJWTKey, InputGitHubToken, InputSlackWebhookURL, InputOutcomeKey,
 }
 
 // EnvName returns the environment variable the runner sets for an input:

@@ -15,8 +15,13 @@ import (
 // only, as recorded by deploy-guard itself: every run prints one
 // OutcomeLine in its job's log, and the breaker reads the logs of the
 // recent runs' jobs (the jobs and logs endpoints need `actions: read`).
-// Blocked, cancelled, skipped and check-only runs record no deployment
-// outcome and never count, so the breaker cannot keep itself open.
+// Blocked, cancelled, skipped and check-only runs, and runs that sent
+// nothing to the org, record no deployment outcome and never count, so the
+// breaker cannot keep itself open. A line counts only when deploy-guard
+// itself printed it for this job (see want.admits): in a run of a
+// deploying event, in the log of the job the API names like this one, and
+// carrying the MAC of Key, or without a key inside the step that ran
+// deploy-guard.
 type Breaker struct {
 	// Threshold is how many consecutive failed deployments (the newest
 	// first, within the last Window deployments) open the breaker. Either
@@ -30,6 +35,11 @@ type Breaker struct {
 	Cooldown time.Duration
 	// Job (GITHUB_JOB) and Org (config.Auth.OrgKey) say whose outcomes count.
 	Job, Org string
+	// Key is the outcome-key input: the secret the outcome lines' MAC is
+	// keyed with. Empty: lines are checked against the steps list only.
+	Key string
+	// Runner is RUNNER_NAME, which tells this job apart in its run's jobs.
+	Runner string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -70,39 +80,65 @@ const runsPerOutcome = 3
 // block. It never returns an error: any API fault fails open with a Warning
 // that names the fix.
 func (c *Client) CheckBreaker(ctx context.Context, b Breaker) BreakerResult {
-	res := BreakerResult{Threshold: b.Threshold, Size: b.Window}
 	if b.Threshold <= 0 || b.Window <= 0 {
-		res.Disabled = true
-		res.Reason = "circuit breaker disabled (circuit-breaker-threshold or circuit-breaker-window is 0)"
-		return res
+		return Decide(b, nil, c.env.RunAttempt, time.Time{})
 	}
 	now := time.Now
 	if b.Now != nil {
 		now = b.Now
 	}
-	failOpen := func(err error) BreakerResult {
-		fix := Fix(err, "actions: read")
+	failOpen := func(fix string) BreakerResult {
+		res := BreakerResult{Threshold: b.Threshold, Size: b.Window}
 		res.Reason = "circuit breaker not consulted: " + fix
 		res.Warning = c.warnOnce("circuit breaker not consulted: " + fix + " — proceeding")
 		return res
 	}
 	runs, err := c.RecentRuns(ctx, min(b.Window*runsPerOutcome, 100))
 	if err != nil {
-		return failOpen(err)
+		return failOpen(Fix(err, "actions: read"))
 	}
+	mine, err := c.jobsOf(ctx, c.env.RunID)
+	if err != nil {
+		return failOpen(Fix(err, "actions: read"))
+	}
+	self, err := findSelf(mine, b.Runner, b.Job)
+	if err != nil {
+		return failOpen(err.Error() + "; give the job a unique name")
+	}
+	if b.Key == "" && self.StepName == "" {
+		return failOpen("the step running deploy-guard is not in this job's steps list; set outcome-key")
+	}
+	w := want{Job: b.Job, Org: b.Org, Self: self, Key: b.Key}
+	var outcomes []Outcome
 	for _, r := range runs {
-		if len(res.Outcomes) >= b.Window {
+		if len(outcomes) >= b.Window {
 			break
 		}
-		o, ok, err := c.outcomeOf(ctx, r, b.Job, b.Org)
+		if !DeployingEvent(r.Event) {
+			continue
+		}
+		o, ok, err := c.outcomeOf(ctx, r, w)
 		if err != nil {
-			return failOpen(err)
+			return failOpen(Fix(err, "actions: read"))
 		}
 		if ok && o.Deployed() {
-			res.Outcomes = append(res.Outcomes, o)
+			outcomes = append(outcomes, o)
 		}
 	}
+	return Decide(b, outcomes, c.env.RunAttempt, now())
+}
+
+// Decide is the breaker's decision over the counted deployments (newest
+// first), for run attempt attempt at time now. It reads nothing.
+func Decide(b Breaker, outcomes []Outcome, attempt int, now time.Time) BreakerResult {
+	res := BreakerResult{Threshold: b.Threshold, Size: b.Window}
+	if b.Threshold <= 0 || b.Window <= 0 {
+		res.Disabled = true
+		res.Reason = "circuit breaker disabled (circuit-breaker-threshold or circuit-breaker-window is 0)"
+		return res
+	}
 	res.Consulted = true
+	res.Outcomes = outcomes
 	for _, o := range res.Outcomes {
 		if !o.Failed() {
 			break
@@ -119,10 +155,10 @@ func (c *Client) CheckBreaker(ctx context.Context, b Breaker) BreakerResult {
 	case open && b.Override:
 		res.Overridden = true
 		res.Reason = "override: circuit-breaker-override is true (" + count + ")"
-	case open && c.env.RunAttempt > 1:
+	case open && attempt > 1:
 		res.Overridden = true
-		res.Reason = fmt.Sprintf("override: re-run attempt %d (%s)", c.env.RunAttempt, count)
-	case open && b.Cooldown > 0 && now().Sub(res.Outcomes[0].Finished) >= b.Cooldown:
+		res.Reason = fmt.Sprintf("override: re-run attempt %d (%s)", attempt, count)
+	case open && b.Cooldown > 0 && now.Sub(res.Outcomes[0].Finished) >= b.Cooldown:
 		res.HalfOpen = true
 		res.Reason = fmt.Sprintf("half-open: %s, but the cool-down of %s has passed since the last one, so this deployment is let through; a success closes the breaker, a failure re-opens it", count, shortDuration(b.Cooldown))
 	case open:

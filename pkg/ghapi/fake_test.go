@@ -24,10 +24,12 @@ type fakeGitHub struct {
 	// token, which gets 403 there and comments as github-actions[bot].
 	login string
 
-	mu       sync.Mutex
-	runs     []map[string]any // newest first
-	logs     map[int64]string // job id → its log; a run's job id is 10×its id
-	gone     map[int64]bool   // jobs whose log expired (410)
+	mu   sync.Mutex
+	runs []map[string]any // newest first
+	logs map[int64]string // job id → its log; a run's job id is 10×its id
+	// jobs replaces a run's default job list (one job "deploy", see listJobs).
+	jobs     map[int64][]map[string]any
+	gone     map[int64]bool // jobs whose log expired (410)
 	issues   []map[string]any
 	comments map[int][]map[string]any // issue number → comments
 	nextID   int64
@@ -35,12 +37,14 @@ type fakeGitHub struct {
 	requests []string // "METHOD path?query"
 	authBad  int      // requests without the expected Authorization header
 	fault    http.HandlerFunc
-	mux      *http.ServeMux
+	// outcomeKey, when set, is the key addDeploy's lines carry the MAC of.
+	outcomeKey string
+	mux        *http.ServeMux
 }
 
 func newFake(t *testing.T) (*fakeGitHub, *httptest.Server) {
 	f := &fakeGitHub{t: t, token: "ghs_faketoken1234567890", comments: map[int][]map[string]any{}, nextID: 1000,
-		logs: map[int64]string{}, gone: map[int64]bool{}}
+		logs: map[int64]string{}, gone: map[int64]bool{}, jobs: map[int64][]map[string]any{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/actions/workflows/{file}/runs", f.listRuns)
 	mux.HandleFunc("GET /api/v3/repos/{o}/{r}/actions/runs/{id}/jobs", f.listJobs)
@@ -119,20 +123,76 @@ func (f *fakeGitHub) addDeploy(id int64, status string, kv ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.logs[id*10] = "2026-05-01T12:00:00.0000000Z ##[group]Run org/deploy-guard@v1\n" +
-		"2026-05-01T12:00:01.0000000Z   quoted by sf: " + OutcomeLine("deploy", "org1", "deploy", "succeeded") + "\n" +
-		"2026-05-01T12:09:00.0000000Z " + OutcomeLine(fields["job"], fields["org"], fields["mode"], status) + "\n" +
+		"2026-05-01T12:00:01.0000000Z   quoted by sf: " + OutcomeLine(OutcomeRecord{Job: "deploy", Org: "org1", Mode: "deploy", Status: "succeeded", Attempts: 1}, "") + "\n" +
+		"2026-05-01T12:09:00.0000000Z " + OutcomeLine(OutcomeRecord{Job: fields["job"], Org: fields["org"], Mode: fields["mode"], Status: status, Attempts: 1, RunID: id, RunAttempt: 1}, f.outcomeKey) + "\n" +
 		"2026-05-01T12:09:01.0000000Z Post job cleanup.\n"
+}
+
+// setRun changes a field of run id ("event", "head_branch", ...).
+func (f *fakeGitHub) setRun(id int64, key string, value any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.runs {
+		if r["id"] == id {
+			r[key] = value
+		}
+	}
+}
+
+// appendLog adds raw lines to the log of job id.
+func (f *fakeGitHub) appendLog(jobID int64, lines ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, l := range lines {
+		f.logs[jobID] += l + "\n"
+	}
+}
+
+// Step times of every default job: addDeploy's log prints the action's
+// outcome line at 12:09:00, inside the action's step.
+var (
+	stepSetUp  = []string{"2026-05-01T11:59:58Z", "2026-05-01T11:59:59Z"}
+	stepAction = []string{"2026-05-01T12:00:00Z", "2026-05-01T12:09:00Z"}
+	stepTests  = []string{"2026-05-01T12:09:01Z", "2026-05-01T12:09:40Z"}
+)
+
+// actionStep is the name of the step that runs deploy-guard in every job.
+const actionStep = "Run org/deploy-guard@v1"
+
+func step(n int, name, conclusion string, at []string) map[string]any {
+	return map[string]any{"number": n, "name": name, "status": "completed", "conclusion": conclusion, "started_at": at[0], "completed_at": at[1]}
+}
+
+// defaultJob is a run's one job, "deploy": set up, deploy-guard, then a
+// step running the project's own tests. The action's step concludes as the
+// run did.
+func defaultJob(id int64, conclusion any, completed any) map[string]any {
+	c, _ := conclusion.(string)
+	return map[string]any{"id": id * 10, "run_id": id, "run_attempt": 1, "name": "deploy", "status": "completed",
+		"conclusion": c, "completed_at": completed, "runner_name": "runner-1",
+		"steps": []any{step(1, "Set up job", "success", stepSetUp), step(2, actionStep, c, stepAction), step(3, "Run npm test", "success", stepTests)}}
 }
 
 func (f *fakeGitHub) listJobs(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if jobs, ok := f.jobs[id]; ok {
+		writeJSON(w, 200, map[string]any{"total_count": len(jobs), "jobs": jobs})
+		return
+	}
+	if id == 9999 {
+		// The current run: this job runs deploy-guard now.
+		job := map[string]any{"id": 99990, "run_id": id, "run_attempt": 1, "name": "deploy", "status": "in_progress", "runner_name": "runner-1",
+			"steps": []any{step(1, "Set up job", "success", stepSetUp),
+				map[string]any{"number": 2, "name": actionStep, "status": "in_progress", "started_at": stepAction[0]},
+				map[string]any{"number": 3, "name": "Run npm test", "status": "queued"}}}
+		writeJSON(w, 200, map[string]any{"total_count": 1, "jobs": []any{job}})
+		return
+	}
 	for _, run := range f.runs {
 		if run["id"] == id {
-			job := map[string]any{"id": id * 10, "run_id": id, "name": "deploy", "status": "completed",
-				"conclusion": run["conclusion"], "completed_at": run["updated_at"]}
-			writeJSON(w, 200, map[string]any{"total_count": 1, "jobs": []any{job}})
+			writeJSON(w, 200, map[string]any{"total_count": 1, "jobs": []any{defaultJob(id, run["conclusion"], run["updated_at"])}})
 			return
 		}
 	}
@@ -242,6 +302,7 @@ func (f *fakeGitHub) createIssue(w http.ResponseWriter, r *http.Request) {
 	is := map[string]any{
 		"number": n, "title": req.Title, "body": req.Body, "state": "open", "_labels": req.Labels,
 		"html_url": fmt.Sprintf("https://github.example/acme/app/issues/%d", n),
+		"user":     map[string]any{"login": f.author()},
 	}
 	f.issues = append(f.issues, is)
 	writeJSON(w, 201, is)

@@ -112,8 +112,8 @@ func TestBreaker(t *testing.T) {
 // The outcome line is read only where deploy-guard prints it (right after
 // the runner's timestamp), and the last one wins.
 func TestOutcomeLine(t *testing.T) {
-	line := OutcomeLine("deploy", "ab12", "deploy", "failed")
-	if line != "deploy-guard outcome: job=deploy org=ab12 mode=deploy status=failed" {
+	line := OutcomeLine(OutcomeRecord{Job: "deploy", Org: "ab12", Mode: "deploy", Status: "failed", Attempts: 2}, "")
+	if line != "deploy-guard outcome: job=deploy org=ab12 mode=deploy status=failed attempts=2" {
 		t.Errorf("OutcomeLine = %q", line)
 	}
 	for _, tc := range []struct {
@@ -129,7 +129,7 @@ func TestOutcomeLine(t *testing.T) {
 			t.Errorf("parseOutcome(%q) ok = %v, want %v", tc.line, ok, tc.ok)
 		}
 	}
-	if got := OutcomeLine("", "x y", "deploy", "failed"); got != "deploy-guard outcome: job=- org=x_y mode=deploy status=failed" {
+	if got := OutcomeLine(OutcomeRecord{Org: "x y", Mode: "deploy", Status: "failed"}, ""); got != "deploy-guard outcome: job=- org=x_y mode=deploy status=failed attempts=0" {
 		t.Errorf("empty and spaced fields: %q", got)
 	}
 }

@@ -35,7 +35,8 @@ func Marker(fingerprint string) string {
 }
 
 // FilePostMortem opens the post-mortem issue, or comments on the open issue
-// that carries the same fingerprint. It makes at most one POST /issues. The
+// that carries the same fingerprint and that the token's own identity wrote
+// (an issue someone else opened quoting the marker is never reused). It makes at most one POST /issues. The
 // title, body and comment pass through the client's redactor.
 func (c *Client) FilePostMortem(ctx context.Context, pm PostMortem) (url string, created bool, err error) {
 	if pm.Fingerprint == "" {
@@ -117,7 +118,7 @@ func (c *Client) findIssue(ctx context.Context, labels []string, marker string) 
 			return nil, err
 		}
 		for _, is := range issues {
-			if !is.IsPullRequest() && strings.Contains(is.GetBody(), marker) {
+			if !is.IsPullRequest() && strings.Contains(is.GetBody(), marker) && c.wrote(ctx, is.GetUser()) {
 				return is, nil
 			}
 		}

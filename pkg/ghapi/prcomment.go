@@ -51,7 +51,6 @@ func (c *Client) UpsertPRComment(ctx context.Context, marker, body string) (url 
 	}
 	text := capBody(c.redact(strings.ReplaceAll(body, marker, "")), marker)
 	owner, repo, num := c.env.Owner(), c.env.Name(), c.env.PRNumber
-	me := c.identity(ctx)
 
 	var found *github.IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100, Page: 1}}
@@ -67,7 +66,7 @@ func (c *Client) UpsertPRComment(ctx context.Context, marker, body string) (url 
 			return "", c.prErr("listing pull-request comments", err)
 		}
 		for _, cm := range list {
-			if strings.Contains(cm.GetBody(), marker) && strings.EqualFold(cm.GetUser().GetLogin(), me) {
+			if strings.Contains(cm.GetBody(), marker) && c.wrote(ctx, cm.GetUser()) {
 				found = cm
 				break
 			}
@@ -104,6 +103,14 @@ func (c *Client) UpsertPRComment(ctx context.Context, marker, body string) (url 
 
 func (c *Client) prErr(what string, err error) error {
 	return fmt.Errorf("%s: %s: %w", what, Fix(err, "pull-requests: write"), err)
+}
+
+// wrote reports whether the token's own identity is author: only what it
+// wrote is ever edited, commented on or taken for the action's own (a
+// pull-request comment, a post-mortem issue), never text someone else wrote
+// that merely quotes the marker.
+func (c *Client) wrote(ctx context.Context, author *github.User) bool {
+	return author.GetLogin() != "" && strings.EqualFold(author.GetLogin(), c.identity(ctx))
 }
 
 // identity is the login the token acts as, read once: GET /user for a
