@@ -223,8 +223,10 @@ func TestBreakerStepsListWithoutKey(t *testing.T) {
 	t.Run("two lines in the action's step", func(t *testing.T) {
 		f, srv := newFake(t)
 		for id := int64(100); id > 97; id-- {
-			f.addDeploy(id, "failed")
-			f.appendLog(id*10, "2026-05-01T12:09:00.9000000Z "+forgedLine("blocked")+" attempts=0")
+			// Both agree with the step's conclusion (success): only their
+			// disagreement with each other refuses them.
+			f.addDeploy(id, "succeeded")
+			f.appendLog(id*10, "2026-05-01T12:09:00.9000000Z deploy-guard outcome: job=deploy org=org1 mode=quick status=recovered attempts=2")
 		}
 		got := f.client(srv).CheckBreaker(context.Background(), Breaker{Threshold: 1, Window: 5, Job: "deploy", Org: "org1"})
 		if len(got.Outcomes) != 0 || got.Open {
