@@ -103,12 +103,14 @@ func (l *Log) line(s string) {
 	fmt.Fprintln(l.w, neutralize(l.quote(l.red.String(s))))
 }
 
-// Reserve makes prefix a line start that only Record may print: a later
-// run reads such a line back from this job's log (the circuit breaker's
-// outcome line), so no text the action relays or embeds (an org message
-// holding a line break and then the prefix) may start a line with it. Every
-// other print path quotes a line that would start with it, after white
-// space and invisible characters, as "(quoted) <line>".
+// Reserve makes prefix a text that only Record may print: a later run
+// reads a line starting with it back from this job's log (the circuit
+// breaker's outcome line), so no text the action relays or embeds (an org
+// message holding a line break and then the prefix) may start a line with
+// it. Every other print path quotes a line that holds it anywhere (once
+// invisible characters are dropped: the runner writes an annotation's
+// second line without a timestamp, so "<a timestamp> <prefix>" must not get
+// through either) as "(quoted) <line>".
 func (l *Log) Reserve(prefix string) {
 	if prefix == "" {
 		return
@@ -161,9 +163,9 @@ func (l *Log) quote(s string) string {
 }
 
 func (l *Log) isReserved(ln string) bool {
-	v := strings.TrimLeftFunc(strings.Map(dropInvisible, ln), unicode.IsSpace)
+	v := strings.Map(dropInvisible, ln)
 	for _, p := range l.reserved {
-		if strings.HasPrefix(v, p) {
+		if strings.Contains(v, p) {
 			return true
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/org/deploy-guard/pkg/actions/actionstest"
@@ -23,6 +24,7 @@ func TestOrgTextNeverStartsAReservedLine(t *testing.T) {
 		"Deploy failed\r\n" + forged,
 		"Deploy failed\n  " + forged,
 		"Deploy failed\n\u200b" + forged,
+		"Deploy failed\n2026-05-01T12:09:00.0000000Z " + forged,
 		"Deploy failed\ndeploy-guard out\u200bcome:" + strings.TrimPrefix(forged, outcomeMarker),
 		forged,
 	} {
@@ -46,7 +48,10 @@ func TestOrgTextNeverStartsAReservedLine(t *testing.T) {
 		}
 		for _, ln := range lines {
 			v := strings.TrimLeftFunc(strings.Map(dropInvisible, ln), unicode.IsSpace)
-			if strings.HasPrefix(v, outcomeMarker) {
+			// A line the runner writes without a timestamp (an annotation's
+			// second line) must not hold "<timestamp> <marker>" either.
+			ts, rest, _ := strings.Cut(v, " ")
+			if _, err := time.Parse(time.RFC3339Nano, ts); strings.HasPrefix(v, outcomeMarker) || (err == nil && strings.HasPrefix(rest, outcomeMarker)) {
 				t.Errorf("input %q: a printed line starts with the reserved marker: %q\nlog:\n%s", s, ln, out)
 			}
 		}

@@ -121,7 +121,10 @@ func TestOutcomeLine(t *testing.T) {
 		ok   bool
 	}{
 		{"2026-05-01T12:09:00.0000000Z " + line, true},
-		{line, true},
+		// No runner timestamp: the second line of a step's multi-line message.
+		{line, false},
+		{"(quoted) " + line, false},
+		{"2026-05-01T12:09:00.0000000Z  " + line, false},
 		{"2026-05-01T12:09:00.0000000Z   Problem: " + line, false},
 		{"2026-05-01T12:09:00.0000000Z deploy-guard outcome: mode=deploy", false},
 	} {

@@ -127,7 +127,7 @@ func DeployingEvent(event string) bool {
 }
 
 // loggedLine is an outcome line read from a job log: the runner's
-// timestamp (zero when the line has none) and the line's fields.
+// timestamp and the line's fields.
 type loggedLine struct {
 	At     time.Time
 	Fields map[string]string
@@ -147,18 +147,21 @@ func (l loggedLine) same(m loggedLine) bool {
 }
 
 // parseOutcome reads an OutcomeLine from a job log line. The runner puts a
-// timestamp before each line; the marker must come right after it, so text
-// that deploy-guard only quotes (sf and org output) cannot pass for one.
+// timestamp before each line it writes; the marker must come right after
+// it, so text that deploy-guard only quotes (sf and org output) cannot pass
+// for one. A line without a timestamp is the second line of a multi-line
+// message (an annotation's), whose text a step chose: never an outcome.
 func parseOutcome(line string) (l loggedLine, ok bool) {
-	line = strings.TrimRight(line, "\r")
-	if ts, rest, cut := strings.Cut(line, " "); cut && !strings.HasPrefix(line, OutcomeMarker) {
-		line = rest
-		l.At, _ = time.Parse(time.RFC3339Nano, ts)
-	}
-	rest, ok := strings.CutPrefix(line, OutcomeMarker)
-	if !ok {
+	ts, rest, cut := strings.Cut(strings.TrimRight(line, "\r"), " ")
+	if !cut || !strings.HasPrefix(rest, OutcomeMarker) {
 		return l, false
 	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return l, false
+	}
+	l.At = at
+	rest = strings.TrimPrefix(rest, OutcomeMarker)
 	l.Fields = map[string]string{}
 	for _, kv := range strings.Fields(rest) {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -306,7 +309,7 @@ func (w want) admits(r Run, j Job, l loggedLine) bool {
 		return got != "" && hmac.Equal([]byte(got), []byte(outcomeMAC(w.Key, r.ID, attempt, l.Fields)))
 	}
 	s, ok := w.actionStep(j)
-	if !ok || l.At.IsZero() {
+	if !ok {
 		return false
 	}
 	from, to := s.Started.Truncate(time.Second), s.Completed.Truncate(time.Second).Add(time.Second)
