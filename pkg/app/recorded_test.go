@@ -7,6 +7,7 @@ import (
 
 	"github.com/org/deploy-guard/pkg/actions/actionstest"
 	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/ghapi"
 )
 
 // A run that sent nothing to the org names a category and records no
@@ -88,5 +89,32 @@ func TestRunOrgTextCannotPrintAnOutcomeLine(t *testing.T) {
 				t.Errorf("lines starting with the marker: %q, want only the run's own (failed)\n%s", starts, out)
 			}
 		})
+	}
+}
+
+// With outcome-key, the run's line carries the MAC of this run and attempt;
+// the key itself is masked and appears nowhere but in its mask command.
+func TestRunOutcomeLineWithKey(t *testing.T) {
+	const key = "outcome-key-secret-0123456789"
+	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml", config.InputOutcomeKey: key})
+	e.vars["GITHUB_JOB"], e.vars["GITHUB_RUN_ID"], e.vars["GITHUB_RUN_ATTEMPT"] = "deploy", "4242", "2"
+	e.answer = happySF
+	e.run()
+	out := e.stdout.String()
+	org := (&config.Auth{Method: config.AuthSFDXURL, AuthURL: testAuthURL}).OrgKey()
+	want := ghapi.OutcomeLine(ghapi.OutcomeRecord{Job: "deploy", Org: org, Mode: "deploy", Status: "succeeded", Attempts: 1, RunID: 4242, RunAttempt: 2}, key)
+	if !strings.Contains(out, "\n"+want+"\n") {
+		t.Errorf("log lacks the keyed outcome line %q:\n%s", want, out)
+	}
+	if strings.Count(out, key) != strings.Count(out, "::add-mask::"+key+"\n") || !strings.HasPrefix(out, "::add-mask::") {
+		t.Errorf("the outcome key is printed outside its mask command:\n%s", out)
+	}
+	for name, v := range e.outputs() {
+		if strings.Contains(v, key) {
+			t.Errorf("output %s holds the key", name)
+		}
+	}
+	if strings.Contains(e.summary(), key) {
+		t.Error("the summary holds the key")
 	}
 }
