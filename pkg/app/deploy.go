@@ -67,7 +67,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		return outcome{end: &ending{code: ExitFailed, status: result.StatusFailed, category: result.CategoryTimeout,
 			message: fmt.Sprintf("The time budget (%s) ran out before the first submission: nothing was sent to the org.", cfg.TimeBudget),
 			diagnosis: &result.Diagnosis{Category: result.CategoryTimeout,
-				Explanation: "Login and preflight used up the whole time-budget before a deployment could start.",
+				Explanation: "The steps before the first submission (login, preflight, the delta) used up the whole time-budget.",
 				Fix:         "Raise time-budget (or leave it empty to derive it from wait, max-attempts and max-retry-delay)."}}}
 	}
 	v := a.withoutFlaky(o.Verdict)
