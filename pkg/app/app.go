@@ -357,6 +357,9 @@ func (a *action) newRunner(env []string) sfcli.Runner {
 	return sfcli.Redacting(r, a.red.Bytes)
 }
 
+// sfHomeDirs are where sf writes in HOME: its state, caches and config.
+var sfHomeDirs = []string{".sf", ".sfdx", ".cache/sf", ".config/sf", ".local/share/sf", ".local/state/sf"}
+
 // privateDir makes a fresh 0700 directory for sf's HOME or a key file,
 // removed at the end. Its name is 128 random bits with no fixed prefix, so
 // no link a pull request commits can name it in advance (os.MkdirTemp's
@@ -393,6 +396,19 @@ func (a *action) childEnv() ([]string, error) {
 			return nil, err
 		}
 		home = dir
+	} else if owner := safefs.OwnerOf(home); owner != nil {
+		// sf writes its caches into the runner's shared HOME, which the
+		// container's root does not own: give them to HOME's owner at the
+		// end, or later steps of the job cannot update or remove them.
+		h := safefs.NewDir(home, owner)
+		a.cleanups = append(a.cleanups, func() {
+			for _, d := range sfHomeDirs {
+				if err := h.GiveAway(d); err != nil {
+					a.log.Debugf("giving %s in HOME to its owner: %v", d, err)
+				}
+			}
+			h.Close()
+		})
 	}
 	environ := os.Environ
 	if a.deps.Environ != nil {

@@ -217,9 +217,11 @@ func (d *Dir) Fresh(name string) (string, error) {
 	return filepath.Join(d.path, filepath.FromSlash(name)), nil
 }
 
-// GiveAway gives everything under name, which another program wrote, to
-// the owner, without following any link (a link itself is given, not its
-// target). It does nothing without an owner.
+// GiveAway gives what this process's user owns under name (what the
+// action or the programs it ran wrote) to the owner, without following any
+// link (a link itself is given, not its target); entries of other users
+// stay theirs, and a missing name is nothing to give. It does nothing
+// without an owner.
 func (d *Dir) GiveAway(name string) error {
 	if d.owner == nil {
 		return nil
@@ -229,10 +231,21 @@ func (d *Dir) GiveAway(name string) error {
 	if err := d.open(); err != nil {
 		return err
 	}
-	return fs.WalkDir(d.root.FS(), name, func(p string, _ fs.DirEntry, err error) error {
+	err := fs.WalkDir(d.root.FS(), name, func(p string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		st, err := d.root.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if sys, ok := st.Sys().(*syscall.Stat_t); !ok || int(sys.Uid) != os.Geteuid() {
+			return nil
+		}
 		return d.root.Lchown(p, d.owner.UID, d.owner.GID)
 	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
