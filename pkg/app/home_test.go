@@ -119,3 +119,22 @@ func TestTargetOrgCachesAreGivenToHomesOwner(t *testing.T) {
 		t.Error("a link in HOME was followed and its target given away")
 	}
 }
+
+// The link check is never skipped: with preflight: false, a committed link
+// out of the package directories still ends the run before any sf call.
+func TestLinkCheckRunsWithoutPreflight(t *testing.T) {
+	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputManifest: "manifest/package.xml", config.InputPreflight: "false"})
+	if err := os.Symlink(t.TempDir(), filepath.Join(e.workspace, "force-app", "main", "default", "staticresources")); err != nil {
+		t.Fatal(err)
+	}
+	e.answer = happySF
+	if code := e.run(); code != ExitConfig {
+		t.Errorf("exit %d, want %d (config)", code, ExitConfig)
+	}
+	if len(e.calls) != 0 {
+		t.Errorf("sf was called %d times, want none", len(e.calls))
+	}
+	if !strings.Contains(e.stdout.String(), "force-app/main/default/staticresources is a symbolic link") {
+		t.Errorf("the error does not name the link:\n%s", e.stdout.String())
+	}
+}

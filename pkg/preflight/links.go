@@ -40,30 +40,38 @@ func Links(o Options) *Report {
 func (c *run) checkLinks() {
 	var roots, walks []string
 	var p *sfproject.Project
-	if c.o.MetadataDir != "" {
-		md := c.abs(c.o.MetadataDir)
-		if r, err := filepath.EvalSymlinks(md); err == nil {
+	// A deployed folder reached through a link would make its target the
+	// source: each one must be a real folder at its own path.
+	root := func(abs string) {
+		r, err := filepath.EvalSymlinks(abs)
+		switch {
+		case err != nil:
+			// Missing: CheckDirs or the metadata-dir check reports it.
+		case r != abs:
+			c.linkFinding(abs, r, "a deployed folder must not be reached through a symbolic link")
+		case !inside(c.o.Root, r):
+			c.linkFinding(abs, r, "the folder is outside the repository")
+		default:
 			roots = append(roots, r)
+			if !insideAny(walks, r) {
+				walks = append(walks, r)
+			}
 		}
-		walks = append(walks, md)
+	}
+	if c.o.MetadataDir != "" {
+		root(c.abs(c.o.MetadataDir))
 	} else if proj, err := sfproject.Read(c.o.Dir); err == nil {
 		p = proj
 		for _, d := range p.PackageDirs {
-			abs := p.Abs(d)
-			walks = append(walks, abs)
-			r, err := filepath.EvalSymlinks(abs)
-			if err != nil {
-				continue // CheckDirs reports it
-			}
-			if !inside(c.o.Root, r) {
-				c.linkFinding(abs, r, "the package directory resolves outside the repository")
-				continue
-			}
-			roots = append(roots, r)
+			root(p.Abs(d))
 		}
+		n := len(roots)
 		for _, d := range c.o.SourceDirs {
-			walks = append(walks, p.Abs(d))
+			root(p.Abs(d))
 		}
+		// A source-dir is deployed, but links must still land in a
+		// package directory.
+		roots = roots[:n]
 	}
 	for _, w := range walks {
 		c.walkLinks(w, roots)
@@ -93,19 +101,9 @@ func (c *run) checkLinks() {
 
 // walkLinks checks every symbolic link under dir without following any.
 func (c *run) walkLinks(dir string, roots []string) {
-	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
-		// A package or source directory that is itself a link: its target
-		// must be in the source, then the walk goes on from there.
-		if !c.checkLinkAt(dir, roots) {
-			return
-		}
-		if r, err := filepath.EvalSymlinks(dir); err == nil {
-			dir = r
-		}
-	}
 	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return nil // unreadable or missing: the other checks say so
+			return nil // unreadable: the other checks say so
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			c.checkLinkAt(path, roots)

@@ -46,6 +46,12 @@ func TestLinksOutOfTheSource(t *testing.T) {
 			opts: Options{MetadataDir: "mdapi"}}, want: []string{"mdapi/staticresources/Leak"}},
 		{name: "source-dir outside the package dirs", l: layout{links: map[string]string{"extra/Leak": "/etc"}, opts: Options{SourceDirs: []string{"extra"}}},
 			want: []string{"extra/Leak"}},
+		{name: "source-dir inside the package dir, reported once", l: layout{links: map[string]string{"force-app/main/Leak": "/etc"}, opts: Options{SourceDirs: []string{"force-app/main"}}},
+			want: []string{"force-app/main/Leak"}},
+		{name: "metadata-dir is itself a link to .git", l: layout{links: map[string]string{"mdapi": ".git"}, files: []string{".git/config"},
+			opts: Options{MetadataDir: "mdapi"}}, want: []string{"mdapi"}},
+		{name: "package dir reached through a link", l: layout{links: map[string]string{"force-app": ".git"}, files: []string{".git/config"}},
+			want: []string{"force-app"}},
 		{name: "replacement in the package dir", l: layout{files: []string{"force-app/value.txt"}, replacements: []string{"force-app/value.txt"}}},
 		{name: "replacement from .git/config", l: layout{files: []string{".git/config"}, replacements: []string{".git/config"}},
 			want: []string{".git/config"}},
@@ -58,7 +64,11 @@ func TestLinksOutOfTheSource(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			dir, _ = filepath.EvalSymlinks(dir)
-			for _, f := range append([]string{"force-app/main/default/classes/A.cls-meta.xml"}, tc.l.files...) {
+			files := tc.l.files
+			if _, linked := tc.l.links["force-app"]; !linked {
+				files = append(files, "force-app/main/default/classes/A.cls-meta.xml")
+			}
+			for _, f := range files {
 				os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
 				if err := os.WriteFile(filepath.Join(dir, f), []byte("<?xml version=\"1.0\"?><a/>"), 0o644); err != nil {
 					t.Fatal(err)
