@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/org/deploy-guard/pkg/harness"
@@ -208,4 +210,56 @@ func secretsIn(t *testing.T, zipped []byte) []string {
 	}
 	walk("zip", zipped)
 	return leaks
+}
+
+// TestTargetOrgLeavesHomeToItsOwner: in target-org mode the real CLI
+// writes into the runner's shared HOME, which a login step (running as the
+// runner's user) filled. Run as root on a HOME another user owns, the
+// action used to leave root-owned files there (issue 28).
+func TestTargetOrgLeavesHomeToItsOwner(t *testing.T) {
+	if os.Geteuid() != 0 || image != "" {
+		t.Skip("needs root, to run the action as the image's root on a HOME the runner's user owns")
+	}
+	t.Parallel()
+	org, err := orgsim.Start(scenario(t, "success"), orgsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer org.Close()
+	dir := t.TempDir()
+	home := filepath.Join(dir, "runner", "home")
+	os.MkdirAll(home, 0o755)
+	// The earlier login step, as the runner's user would run it.
+	login := exec.Command(sfBin, "org", "login", "access-token", "--instance-url", org.URL(), "--alias", "seed", "--no-prompt", "--json")
+	login.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "SF_ACCESS_TOKEN=" + orgsim.AccessToken,
+		"SF_DISABLE_TELEMETRY=true", "SF_AUTOUPDATE_DISABLE=true", "SF_SKIP_NEW_VERSION_CHECK=true", "SF_USE_GENERIC_UNIX_KEYCHAIN=true"}
+	if out, err := login.CombinedOutput(); err != nil {
+		t.Fatalf("login: %v\n%s", err, out)
+	}
+	const runnerUID = 1001
+	chownTree := func(p string) {
+		filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
+			if err == nil {
+				os.Lchown(q, runnerUID, runnerUID)
+			}
+			return nil
+		})
+	}
+	chownTree(filepath.Join(dir, "runner"))
+	res := run(t, harness.Config{Org: org, Dir: dir, Auth: harness.AuthNone, Inputs: map[string]string{"target-org": "seed"},
+		Edit: func(ws string) error { chownTree(ws); return nil }})
+	check(t, res, want{status: "succeeded", deploys: 1})
+	var foreign []string
+	filepath.WalkDir(home, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if st, err := os.Lstat(p); err == nil && st.Sys().(*syscall.Stat_t).Uid != runnerUID {
+			foreign = append(foreign, strings.TrimPrefix(p, home))
+		}
+		return nil
+	})
+	if len(foreign) > 0 {
+		t.Errorf("the run left %d files in HOME that its owner does not own: %v", len(foreign), foreign[:min(10, len(foreign))])
+	}
 }
