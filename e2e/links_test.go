@@ -86,8 +86,17 @@ func TestLinksNeverUploadSecrets(t *testing.T) {
 	}{
 		{name: "static resource to sf's temp dir", edit: staticResourceLink(func(ws string) string { return runnerDir(ws) }),
 			file: "force-app/main/default/staticresources/Leak"},
-		{name: "static resource to HOME", edit: staticResourceLink(func(ws string) string { return filepath.Join(runnerDir(ws), "home") }),
-			file: "force-app/main/default/staticresources/Leak"},
+		// An earlier step's login left sf's files in the runner's HOME.
+		{name: "static resource to HOME", edit: func(ws string) error {
+			home := filepath.Join(runnerDir(ws), "home")
+			if err := os.MkdirAll(filepath.Join(home, ".sfdx"), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(home, ".sfdx", "key.json"), []byte(`{"key":"0123456789abcdef"}`), 0o600); err != nil {
+				return err
+			}
+			return staticResourceLink(func(string) string { return home })(ws)
+		}, file: "force-app/main/default/staticresources/Leak"},
 		{name: "static resource to /github/home", edit: staticResourceLink(func(string) string { return "/github/home" }),
 			file: "force-app/main/default/staticresources/Leak"},
 		// sf's working directory is the project: its parent holds the runner's folders.
