@@ -92,6 +92,11 @@ func TestExamples(t *testing.T) {
 				} else if major < want {
 					t.Errorf("%s: %s@v%d; the current major is v%d", f, m[1], major, want)
 				}
+				// actions/checkout keeps the job's token in .git/config
+				// unless told not to; sf can be made to upload it (issue 28).
+				if m[1] == "actions/checkout" && st.With["persist-credentials"] != "false" {
+					t.Errorf("%s: actions/checkout must set persist-credentials: false, or the job's token sits in .git/config", f)
+				}
 				if m[1] == "mikepenz/action-junit-report" && w.Permissions["checks"] != "write" {
 					t.Errorf("%s: the JUnit report action creates a check run: it needs permissions checks: write", f)
 				}

@@ -6,6 +6,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -154,13 +156,18 @@ func newAction(deps Deps) *action {
 		for _, part := range config.AuthURLParts(v) {
 			a.log.Mask(part)
 		}
+		if name == config.InputGitHubToken {
+			for _, form := range config.TokenForms(v) {
+				a.log.Mask(form)
+			}
+		}
 	}
 	for _, v := range config.RunnerSecrets(deps.Getenv) {
 		a.log.Mask(v)
 	}
 	if deps.Environ != nil {
 		for _, kv := range deps.Environ() {
-			if name, v, _ := strings.Cut(kv, "="); sfcli.CredentialVar(name) {
+			if name, v, _ := strings.Cut(kv, "="); sfcli.CredentialVar(name) && !sfcli.SwitchValue(v) {
 				a.log.Mask(v)
 			}
 		}
@@ -350,21 +357,58 @@ func (a *action) newRunner(env []string) sfcli.Runner {
 	return sfcli.Redacting(r, a.red.Bytes)
 }
 
+// sfHomeDirs are where sf writes in HOME: its state, caches and config.
+var sfHomeDirs = []string{".sf", ".sfdx", ".cache/sf", ".config/sf", ".local/share/sf", ".local/state/sf"}
+
+// privateDir makes a fresh 0700 directory for sf's HOME or a key file,
+// removed at the end. Its name is 128 random bits with no fixed prefix, so
+// no link a pull request commits can name it in advance (os.MkdirTemp's
+// "deploy-guard-home-*" in /tmp was one ls away from a link to /tmp). Its
+// parent, TempDir, is a common one a link could still name: preflight's
+// link check, which no input turns off, refuses every link that leaves the
+// package directories, before any sf call.
+func (a *action) privateDir() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	base := a.deps.TempDir
+	if base == "" {
+		base = os.TempDir()
+	}
+	dir := filepath.Join(base, hex.EncodeToString(b[:]))
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", err
+	}
+	a.cleanups = append(a.cleanups, func() { os.RemoveAll(dir) })
+	// Mkdir applies the umask; the mode must be exactly 0700.
+	return dir, os.Chmod(dir, 0o700)
+}
+
 // childEnv builds the sf environment. When the action logs in itself, sf
 // gets a private HOME (0700, removed at the end), so credentials never land
 // in the runner's shared home or the workspace.
 func (a *action) childEnv() ([]string, error) {
 	home := a.deps.Getenv("HOME")
 	if a.cfg.Auth.Method != config.AuthTargetOrg {
-		dir, err := os.MkdirTemp(a.deps.TempDir, "deploy-guard-home-")
+		dir, err := a.privateDir()
 		if err != nil {
 			return nil, err
 		}
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return nil, err
-		}
-		a.cleanups = append(a.cleanups, func() { os.RemoveAll(dir) })
 		home = dir
+	} else if owner := safefs.OwnerOf(home); owner != nil {
+		// sf writes its caches into the runner's shared HOME, which the
+		// container's root does not own: give them to HOME's owner at the
+		// end, or later steps of the job cannot update or remove them.
+		h := safefs.NewDir(home, owner)
+		a.cleanups = append(a.cleanups, func() {
+			for _, d := range sfHomeDirs {
+				if err := h.GiveAway(d); err != nil {
+					a.log.Debugf("giving %s in HOME to its owner: %v", d, err)
+				}
+			}
+			h.Close()
+		})
 	}
 	environ := os.Environ
 	if a.deps.Environ != nil {

@@ -34,7 +34,21 @@ func (a *action) delta(ctx context.Context) (o outcome) {
 	if err != nil || strings.HasPrefix(src, "..") {
 		src = ""
 	}
-	spec := delta.Spec{From: cfg.DeltaFrom, To: cfg.DeltaTo, RepoDir: a.workspace, OutputDir: filepath.Join(a.artifacts, "delta"),
+	if a.artDir == nil {
+		return configError("computing the delta", &config.InputError{Input: config.InputArtifactsDir, Problem: "delta deployments write their manifests into the artifacts: set artifacts-dir"})
+	}
+	// A fresh real directory, never through a committed link at its place;
+	// what sgd writes in it is given to the workspace's owner (issue 28).
+	out, err := a.artDir.Fresh("delta")
+	if err != nil {
+		return configError("computing the delta", &config.InputError{Input: config.InputArtifactsDir, Problem: err.Error()})
+	}
+	defer func() {
+		if err := a.artDir.GiveAway("delta"); err != nil {
+			a.log.Debugf("giving the delta folder to the workspace's owner: %v", err)
+		}
+	}()
+	spec := delta.Spec{From: cfg.DeltaFrom, To: cfg.DeltaTo, RepoDir: a.workspace, OutputDir: out,
 		SourceDir: filepath.ToSlash(src), APIVersion: cfg.APIVersion}
 	// The checkout belongs to the runner's user, not the container's root:
 	// without safe.directory git refuses to read it ("dubious ownership").

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/org/deploy-guard/pkg/config"
@@ -105,4 +106,46 @@ func TestDeltaRevisionMissingNamesFetchDepth(t *testing.T) {
 	if s := e.summary(); !strings.Contains(s, "fetch-depth: 0") || !strings.Contains(s, "not a valid sha pointer") {
 		t.Errorf("summary must quote sgd and name the fix:\n%s", s)
 	}
+}
+
+// A committed deploy-guard-artifacts/delta link made sgd write outside the
+// workspace (issue 28): the action makes a fresh real folder in its place,
+// and the files sgd writes there are the workspace owner's.
+func TestDeltaNeverWritesThroughACommittedLink(t *testing.T) {
+	e := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputDeltaFrom: "origin/main", config.InputPreflight: "false"})
+	outside := t.TempDir()
+	arts := filepath.Join(e.workspace, "deploy-guard-artifacts")
+	os.MkdirAll(arts, 0o755)
+	if err := os.Symlink(outside, filepath.Join(arts, "delta")); err != nil {
+		t.Fatal(err)
+	}
+	owner := 0
+	if os.Geteuid() == 0 {
+		// As in the image: root writes into a workspace the runner's user owns.
+		owner = 4242
+		os.Chown(e.workspace, owner, owner)
+	}
+	e.answer = fakeSGD(t, oneClass, noTypes)
+	if code := e.run(); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, e.stdout.String())
+	}
+	if left, _ := os.ReadDir(outside); len(left) != 0 {
+		t.Errorf("sgd wrote %d entries through the link, outside the workspace", len(left))
+	}
+	out := filepath.Join(arts, "delta")
+	if st, err := os.Lstat(out); err != nil || !st.IsDir() {
+		t.Fatalf("the delta folder is not a real directory: %v %v", st, err)
+	}
+	if owner == 0 {
+		return
+	}
+	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if st, _ := os.Lstat(p); st.Sys().(*syscall.Stat_t).Uid != uint32(owner) {
+			t.Errorf("%s is not the workspace owner's", p)
+		}
+		return nil
+	})
 }

@@ -131,12 +131,8 @@ func (a *action) maskLoginSecrets(out *sfcli.Output) {
 // in a private 0700 directory outside the workspace; the caller removes it
 // right after login.
 func (a *action) writeSecretFile(name, key string) (string, error) {
-	dir, err := os.MkdirTemp(a.deps.TempDir, "deploy-guard-key-")
+	dir, err := a.privateDir()
 	if err != nil {
-		return "", err
-	}
-	a.cleanups = append(a.cleanups, func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(dir, name)

@@ -14,9 +14,6 @@ import (
 // org: XML well-formedness, the project file, the manifest's members, the
 // named tests, and Apex hygiene warnings. Errors end the run.
 func (a *action) preflight(ctx context.Context) (o outcome) {
-	if !a.cfg.Preflight {
-		return o
-	}
 	start := a.deps.Now()
 	opts := preflight.Options{
 		Dir: a.projectDir, Root: a.workspace, SourceDirs: a.cfg.SourceDirs,
@@ -24,11 +21,22 @@ func (a *action) preflight(ctx context.Context) (o outcome) {
 		PreDestructive: a.cfg.PreDestructive, PostDestructive: a.cfg.PostDestructive, MetadataDir: a.cfg.MetadataDir,
 	}
 	opts.Manifest = a.cfg.Manifest
-	rep, err := preflight.Run(ctx, opts)
+	// The link check is never skipped: sf follows links and replaceWithFile
+	// out of the project and uploads what it finds (issue 28).
+	var rep *preflight.Report
+	var err error
+	if a.cfg.Preflight {
+		rep, err = preflight.Run(ctx, opts)
+	}
 	if err != nil {
 		a.step("preflight", "error", err.Error(), start)
-		o.annotate(rankSelf, actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard preflight did not run", Message: fmt.Sprintf("Preflight could not run (%v); continuing without it.", err)})
-		return o
+		o.annotate(rankSelf, actions.Annotation{Level: actions.LevelWarning, Title: "deploy-guard preflight did not run", Message: fmt.Sprintf("Preflight could not run (%v); continuing with the link check only.", err)})
+	}
+	if rep == nil {
+		rep = preflight.Links(opts)
+		if len(rep.Findings) == 0 {
+			return o
+		}
 	}
 	// Findings quote file names and contents: masked before they are
 	// rendered, escaped or cut.

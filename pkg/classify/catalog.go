@@ -78,8 +78,58 @@ func Builtin() []Pattern {
 	return out
 }
 
-// MaxCatalogFile bounds a user catalog (the built-in one is about 60 KB).
-const MaxCatalogFile = 4 << 20
+// Bounds on a user catalog, a file a pull request can change (issue 28).
+// Go's regular expressions run in time linear in the text times the
+// compiled program, so bounding every program and their sum bounds the cost
+// of loading the catalog and of each classification, whatever it holds.
+const (
+	// MaxCatalogFile bounds the file (the built-in catalog is about 60 KB).
+	MaxCatalogFile = 1 << 20
+	// MaxUserPatterns bounds the entries (the built-in catalog has ~100).
+	MaxUserPatterns = 500
+	// MaxPatternProgram bounds one match expression's compiled program,
+	// in instructions; MaxCatalogProgram their sum.
+	MaxPatternProgram = 5000
+	MaxCatalogProgram = 100000
+	// MaxExamples bounds each entry's examples, matched at load time, and
+	// MaxExampleLen each one's length.
+	MaxExamples   = 20
+	MaxExampleLen = 2000
+)
+
+// checkBounds refuses a user catalog beyond the bounds, naming the entry.
+func checkBounds(ps []Pattern) error {
+	if len(ps) > MaxUserPatterns {
+		return fmt.Errorf("%d patterns, more than the limit of %d: keep the catalog to the errors your team meets", len(ps), MaxUserPatterns)
+	}
+	total := 0
+	for i, p := range ps {
+		if len(p.Examples) > MaxExamples {
+			return fmt.Errorf("%s: examples: %d, more than the limit of %d", entryName(i, p.ID), len(p.Examples), MaxExamples)
+		}
+		for j, ex := range p.Examples {
+			if len(ex) > MaxExampleLen {
+				return fmt.Errorf("%s: examples[%d]: %d bytes, more than the limit of %d", entryName(i, p.ID), j, len(ex), MaxExampleLen)
+			}
+		}
+		parsed, err := syntax.Parse("(?i)"+p.Match, syntax.Perl)
+		if err != nil {
+			continue // compileAll names the syntax error
+		}
+		prog, err := syntax.Compile(parsed.Simplify())
+		if err != nil {
+			continue
+		}
+		n := len(prog.Inst)
+		if n > MaxPatternProgram {
+			return fmt.Errorf("%s: match: the expression compiles to %d instructions, more than the limit of %d: simplify it (fewer alternatives or repetitions)", entryName(i, p.ID), n, MaxPatternProgram)
+		}
+		if total += n; total > MaxCatalogProgram {
+			return fmt.Errorf("%s: the match expressions up to this entry compile to %d instructions, more than the catalog's limit of %d: use fewer or simpler patterns", entryName(i, p.ID), total, MaxCatalogProgram)
+		}
+	}
+	return nil
+}
 
 // LoadFile reads a user catalog. Files ending in .json are read as JSON,
 // everything else as YAML. The document is either a list of patterns or an
@@ -93,6 +143,9 @@ func LoadFile(path string) ([]Pattern, error) {
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	ps, err := parseCatalog(b, path, ext == ".json")
+	if err == nil {
+		err = checkBounds(ps)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", errPrefix, path, err)
 	}

@@ -7,6 +7,7 @@ package config
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -167,6 +168,7 @@ type Config struct {
 func (c *Config) Secrets() []string {
 	s := []string{c.Auth.AuthURL, c.Auth.AccessToken, c.Auth.JWTKey, c.GitHubToken, c.SlackWebhookURL, c.OutcomeKey}
 	s = append(s, AuthURLParts(c.Auth.AuthURL)...)
+	s = append(s, TokenForms(c.GitHubToken)...)
 	if u, err := url.Parse(c.SlackWebhookURL); err == nil && u.Path != "" && u.Path != "/" {
 		s = append(s, u.Path, strings.TrimPrefix(u.Path, "/services/"))
 	}
@@ -203,8 +205,20 @@ func (a Auth) OrgKey() string {
 	return hex.EncodeToString(sum[:6])
 }
 
+// TokenForms are the encodings a GitHub token is found in: base64 of the
+// token, and of x-access-token:<token>, the HTTP basic credential
+// actions/checkout keeps in .git/config's http.extraheader.
+func TokenForms(token string) []string {
+	if strings.TrimSpace(token) == "" {
+		return nil
+	}
+	// The unpadded form is a prefix of the padded one: it masks both.
+	return []string{base64.RawStdEncoding.EncodeToString([]byte(token)), base64.StdEncoding.EncodeToString([]byte("x-access-token:" + token))}
+}
+
 // AuthURLParts returns the client secret and refresh token of an SFDX auth
 // URL (force://<clientId>:<clientSecret>:<refreshToken>@<instance>).
+
 func AuthURLParts(authURL string) []string {
 	rest, ok := strings.CutPrefix(authURL, "force://")
 	if !ok {

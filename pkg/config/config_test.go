@@ -274,7 +274,9 @@ func TestSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(c.Secrets(), "\n")
-	for _, want := range []string{"clientsecret99", "refreshtoken42", "ghs_abcdef", "T000/B000/XXXXSECRET"} {
+	// The token's base64 forms (issue 28): alone, and actions/checkout's
+	// http.extraheader credential, base64 of x-access-token:ghs_abcdef.
+	for _, want := range []string{"clientsecret99", "refreshtoken42", "ghs_abcdef", "T000/B000/XXXXSECRET", "Z2hzX2FiY2RlZg", "eC1hY2Nlc3MtdG9rZW46Z2hzX2FiY2RlZg=="} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Secrets() lacks %q", want)
 		}

@@ -26,6 +26,9 @@ type Spec struct {
 	From, To string
 	// RepoDir is the git repository (the checkout); OutputDir receives
 	// package/package.xml and destructiveChanges/destructiveChanges.xml.
+	// OutputDir must be an existing real directory, made by the caller
+	// through safefs (Dir.Fresh): sgd follows links, and a pull request
+	// can commit one at its place.
 	RepoDir, OutputDir string
 	// SourceDir limits the diff to a folder of RepoDir ("" for all).
 	SourceDir string
@@ -72,8 +75,8 @@ func Compute(ctx context.Context, r sfcli.Runner, s Spec, env []string) (*Result
 	if !config.GitRevision(s.From) || (s.To != "" && !config.GitRevision(s.To)) {
 		return nil, fmt.Errorf("%q or %q is not a git revision", s.From, s.To)
 	}
-	if err := os.MkdirAll(s.OutputDir, 0o755); err != nil {
-		return nil, err
+	if st, err := os.Lstat(s.OutputDir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("the delta output %s is not a directory made for it (a link or a file is never written through)", s.OutputDir)
 	}
 	out, err := r.Run(ctx, sfcli.Invocation{Args: Args(s), Env: env, Dir: s.RepoDir})
 	if err != nil {

@@ -30,6 +30,9 @@ import (
 const (
 	AuthAccessToken = "access-token"
 	AuthURL         = "auth-url"
+	// AuthNone gives no credentials: the action uses an org sf already
+	// knows (target-org mode, after a login step).
+	AuthNone = "none"
 )
 
 // Config describes one run.
@@ -46,7 +49,8 @@ type Config struct {
 	Project string
 	// Inputs by input name ("manifest", "test-level"); auth inputs are added.
 	Inputs map[string]string
-	// Auth is AuthAccessToken (default) or AuthURL (TLS emulator).
+	// Auth is AuthAccessToken (default), AuthURL (TLS emulator) or
+	// AuthNone.
 	Auth string
 	// Env is added to the action's environment.
 	Env []string
@@ -156,6 +160,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	switch cfg.Auth {
+	case AuthNone:
 	case AuthURL:
 		cert, err := org.WriteCert(p.certDir)
 		if err != nil {

@@ -219,3 +219,15 @@ func runXmllint(b *testing.B, files []string) {
 	close(batches)
 	wg.Wait()
 }
+
+// BenchmarkLinks50k is the link check alone on the 50k-file project: the
+// part of BenchmarkPreflight50k added for issue 28 (a walk that reads no
+// file).
+func BenchmarkLinks50k(b *testing.B) {
+	dir := benchDir(b)
+	for b.Loop() {
+		if r := Links(Options{Dir: dir, Root: dir}); len(r.Findings) != 0 {
+			b.Fatal(r.Findings[0].Message)
+		}
+	}
+}

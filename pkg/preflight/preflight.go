@@ -147,6 +147,7 @@ type run struct {
 }
 
 func (c *run) all(ctx context.Context) error {
+	c.checkLinks()
 	if c.o.MetadataDir != "" {
 		return c.checkMetadataDir(ctx)
 	}

@@ -12,6 +12,7 @@ import (
 var checkTitles = map[string]string{
 	CheckXML:         "malformed XML",
 	CheckProject:     "project configuration",
+	CheckLink:        "link out of the source",
 	CheckManifest:    "manifest member missing",
 	CheckDestructive: "destructive changes",
 	CheckMetadataDir: "metadata-dir",

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -42,6 +43,9 @@ func TestCheckXML(t *testing.T) {
 		{name: "declaration not first", in: "\n" + decl + "<a/>", line: 2, col: 1, msg: "XML declaration"},
 		{name: "no root", in: decl + "<!-- nothing -->\n", line: 2, col: 17, msg: "no root element"},
 		{name: "repeated attribute", in: "<a>\n <b x='1' x='2'/></a>", line: 2, col: 2, msg: "attribute x repeated in <b>"},
+		// Above pairAttrs the check uses a set: same answer, linear time.
+		{name: "repeated attribute among many", in: manyAttrs(5000, "a7"), line: 1, col: 1, msg: "attribute a7 repeated in <r>"},
+		{name: "many distinct attributes", in: manyAttrs(5000, "")},
 		{name: "stray end tag", in: "<a/></a>", line: 1, col: 5, msg: "unexpected end element </a>"},
 		{name: "bad name", in: "<a>\n  < b/></a>", line: 2, col: 4, msg: "expected element name after <"},
 		{name: "column counts characters", in: "<a>ééé</b>", line: 1, col: 7, msg: "closed by </b>"},
@@ -112,4 +116,31 @@ func isXMLText(s string) bool {
 		}
 	}
 	return true
+}
+
+// manyAttrs is a root element with n distinct attributes, and repeat once
+// more at the end when not empty.
+func manyAttrs(n int, repeat string) string {
+	var b strings.Builder
+	b.WriteString("<r")
+	for i := range n {
+		fmt.Fprintf(&b, " a%d='v'", i)
+	}
+	if repeat != "" {
+		fmt.Fprintf(&b, " %s='again'", repeat)
+	}
+	b.WriteString("/>")
+	return b.String()
+}
+
+// BenchmarkRepeatedAttrs: one element with 20,000 attributes, a
+// PR-controlled file. Comparing every pair (before issue 28) is quadratic.
+func BenchmarkRepeatedAttrs(b *testing.B) {
+	data := []byte(manyAttrs(20000, ""))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if p := checkXML(data); p != nil {
+			b.Fatal(p.Message)
+		}
+	}
 }

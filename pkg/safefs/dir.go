@@ -185,3 +185,67 @@ func (d *Dir) Close() error {
 	d.root = nil
 	return err
 }
+
+// Fresh makes name (a slash-separated path inside the directory) a new,
+// empty real directory for another program to write into (sfdx-git-delta's
+// output): whatever is at its place, a link a pull request committed
+// included, is removed, and every directory on the way is made or kept
+// inside the root, never through a link, and given to the owner. It
+// returns the directory's path.
+func (d *Dir) Fresh(name string) (string, error) {
+	clean := path.Clean("/" + name)[1:]
+	if clean == "" || clean != name {
+		return "", fmt.Errorf("directory name %q is not a plain relative path", name)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.open(); err != nil {
+		return "", err
+	}
+	parts := strings.Split(name, "/")
+	for i := 1; i < len(parts); i++ {
+		if err := d.mkdir(strings.Join(parts[:i], "/")); err != nil {
+			return "", err
+		}
+	}
+	if err := d.clear(name); err != nil {
+		return "", err
+	}
+	if err := d.mkdir(name); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.path, filepath.FromSlash(name)), nil
+}
+
+// GiveAway gives what this process's user owns under name (what the
+// action or the programs it ran wrote) to the owner, without following any
+// link (a link itself is given, not its target); entries of other users
+// stay theirs, and a missing name is nothing to give. It does nothing
+// without an owner.
+func (d *Dir) GiveAway(name string) error {
+	if d.owner == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.open(); err != nil {
+		return err
+	}
+	err := fs.WalkDir(d.root.FS(), name, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		st, err := d.root.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if sys, ok := st.Sys().(*syscall.Stat_t); !ok || int(sys.Uid) != os.Geteuid() {
+			return nil
+		}
+		return d.root.Lchown(p, d.owner.UID, d.owner.GID)
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}

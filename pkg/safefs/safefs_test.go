@@ -145,3 +145,57 @@ func TestDirGivesOnlyItsOwnFilesAway(t *testing.T) {
 		}
 	}
 }
+
+// Fresh replaces a link a pull request committed at the folder's place by a
+// real directory; GiveAway gives what another program wrote there to the
+// owner, and never follows a link out (issue 28).
+func TestFreshNeverWritesThroughALink(t *testing.T) {
+	ws := t.TempDir()
+	outside := t.TempDir()
+	arts := filepath.Join(ws, "deploy-guard-artifacts")
+	os.MkdirAll(arts, 0o755)
+	os.Symlink(outside, filepath.Join(arts, "delta"))
+	var owner *Owner
+	if os.Geteuid() == 0 {
+		owner = &Owner{UID: 4242, GID: 4343}
+	}
+	d := NewDir(arts, owner)
+	defer d.Close()
+	p, err := d.Fresh("delta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(p); err != nil || !st.IsDir() || p != filepath.Join(arts, "delta") {
+		t.Fatalf("Fresh gave %s (%v, %v), not a real directory in the artifacts", p, st, err)
+	}
+	// What sgd would write, with a link of its own to a file outside.
+	os.MkdirAll(filepath.Join(p, "package"), 0o755)
+	os.WriteFile(filepath.Join(p, "package", "package.xml"), []byte("x"), 0o644)
+	victim := filepath.Join(outside, "victim")
+	os.WriteFile(victim, nil, 0o644)
+	os.Symlink(victim, filepath.Join(p, "link"))
+	if err := d.GiveAway("delta"); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(outside); len(left) != 1 {
+		t.Errorf("the folder outside holds %d entries, want only the victim", len(left))
+	}
+	if owner == nil {
+		return
+	}
+	uid := func(p string) uint32 {
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Sys().(*syscall.Stat_t).Uid
+	}
+	for _, q := range []string{p, filepath.Join(p, "package"), filepath.Join(p, "package", "package.xml"), filepath.Join(p, "link")} {
+		if uid(q) != 4242 {
+			t.Errorf("%s is owned by %d, want 4242", q, uid(q))
+		}
+	}
+	if uid(victim) == 4242 {
+		t.Error("GiveAway followed a link and gave its target away")
+	}
+}

@@ -29,26 +29,44 @@ var keptNames = map[string]bool{
 	"NODE_EXTRA_CA_CERTS": true, "NODE_OPTIONS": true, "CI": true, "GITHUB_ACTIONS": true,
 }
 
-// droppedSF are SF_/SFDX_ variables never inherited: credentials are passed
-// per call (Invocation.Env) and the forced switches are set explicitly.
-var droppedSF = map[string]bool{
-	"SF_ACCESS_TOKEN": true, "SFDX_ACCESS_TOKEN": true,
-	"SF_TEMP_SHOW_SECRETS": true, "SFDX_TEMP_SHOW_SECRETS": true,
+// sfSettings are the sf configuration variables a child inherits, after
+// SF_ or SFDX_: an allowlist (issue 28). Withholding credentials by name
+// let SFDX_URL, SF_JWT_KEY_B64, SF_SESSION_ID or SF_PASS through, and a
+// child reads its own environment (replaceWithEnv). Credentials reach sf
+// per call (Invocation.Env); the forced switches are set explicitly.
+var sfSettings = map[string]bool{
+	"TARGET_ORG": true, "TARGET_DEV_HUB": true,
+	"ORG_API_VERSION": true, "API_VERSION": true,
+	"LOG_LEVEL": true, "DNS_TIMEOUT": true, "DOMAIN_RETRY": true, "DISABLE_DNS_CHECK": true,
+	"ORG_METADATA_REST_DEPLOY": true, "REST_DEPLOY": true,
+	"ORG_MAX_QUERY_LIMIT": true, "MAX_QUERY_LIMIT": true,
+	"ORG_INSTANCE_URL": true, "INSTANCE_URL": true,
+	"DISABLE_SOURCE_MEMBER_POLLING": true, "SOURCE_MEMBER_POLLING_TIMEOUT": true,
+	"ORG_CAPITALIZE_RECORD_TYPES": true, "CAPITALIZE_RECORD_TYPES": true, "IMPROVED_CODE_COVERAGE": true,
+}
+
+// sfSetting reports whether name is an allowed sf configuration variable.
+func sfSetting(name string) bool {
+	rest, ok := strings.CutPrefix(name, "SF_")
+	if !ok {
+		rest, ok = strings.CutPrefix(name, "SFDX_")
+	}
+	return ok && sfSettings[rest]
 }
 
 // ChildEnv builds the environment of an sf child from the parent's: an
-// allowlist (PATH, locale, proxies, Node CA settings, SF_*/SFDX_*
-// configuration), never INPUT_* values, tokens or runner secrets, with HOME
-// set to home and the forced SF switches last so they win.
+// allowlist (PATH, locale, proxies, Node CA settings, the sf settings in
+// sfSettings), never INPUT_* values, tokens, runner secrets or any other
+// SF_*/SFDX_* variable, with HOME set to home and the forced SF switches
+// last so they win.
 func ChildEnv(parent []string, home string) []string {
 	var env []string
 	for _, kv := range parent {
 		name, _, ok := strings.Cut(kv, "=")
-		if !ok || name == "HOME" || droppedSF[name] {
+		if !ok || name == "HOME" {
 			continue
 		}
-		if keptNames[name] || strings.HasPrefix(name, "LC_") ||
-			(strings.HasPrefix(name, "SF_") || strings.HasPrefix(name, "SFDX_")) && !CredentialVar(name) {
+		if keptNames[name] || strings.HasPrefix(name, "LC_") || sfSetting(name) {
 			env = append(env, kv)
 		}
 	}
@@ -56,15 +74,16 @@ func ChildEnv(parent []string, home string) []string {
 	return append(env, forcedEnv...)
 }
 
-// CredentialVar reports whether an SF_/SFDX_ variable looks like a
-// credential a workflow put in env: (SFDX_AUTH_URL, SF_JWT_KEY, ...). sf
-// never needs one from the environment (credentials reach it per call), and
-// a child can read its own environment: a project's `replaceWithEnv` or
-// `replaceWithFile: /proc/self/environ` would upload it. The action masks
-// their values too.
+// CredentialVar reports whether an SF_/SFDX_ variable may hold a
+// credential a workflow put in env (SFDX_AUTH_URL, SF_JWT_KEY, SFDX_URL,
+// SF_SESSION_ID, SF_PASS, ...): every one that is not an allowed sf setting.
+// The action masks their values; ChildEnv never passes them.
 func CredentialVar(name string) bool {
 	if !strings.HasPrefix(name, "SF_") && !strings.HasPrefix(name, "SFDX_") {
 		return false
+	}
+	if !sfSetting(name) {
+		return true
 	}
 	for _, w := range []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "AUTH_URL", "AUTHURL"} {
 		if strings.Contains(name, w) {
@@ -72,4 +91,15 @@ func CredentialVar(name string) bool {
 		}
 	}
 	return strings.HasSuffix(name, "_KEY")
+}
+
+// SwitchValue reports whether v is a plain switch or number (true, false,
+// 0, 120): the value of a setting, never a credential. The action masks
+// every other value of a CredentialVar; masking "true" would blank the log.
+func SwitchValue(v string) bool {
+	switch strings.ToLower(v) {
+	case "", "true", "false", "yes", "no", "on", "off":
+		return true
+	}
+	return strings.Trim(v, "0123456789.") == ""
 }

@@ -159,7 +159,8 @@ func TestExecRunnerHugeOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Truncated || len(out.Stdout) != 1<<20 || !errors.Is(out.ParseErr, ErrNoJSON) {
+	// One endless line: the cut drops its last cutSpan bytes.
+	if !out.Truncated || len(out.Stdout) != 1<<20-cutSpan || !errors.Is(out.ParseErr, ErrNoJSON) {
 		t.Errorf("truncated %v len %d err %v", out.Truncated, len(out.Stdout), out.ParseErr)
 	}
 }
@@ -210,14 +211,16 @@ func TestCommands(t *testing.T) {
 
 func TestExecRunnerStopsARunawayOutput(t *testing.T) {
 	// sf that never stops printing: the runner stops it past the cap
-	// instead of filling the disk, and keeps the first MaxStdout bytes.
+	// instead of filling the disk, and keeps the first MaxStdout bytes, up
+	// to their last complete line.
 	r, _ := fakeSF(t, `yes '{"status":0}'`)
 	r.MaxStdout = 1 << 20
 	out, err := r.Run(context.Background(), Invocation{Args: []string{"project", "deploy", "report"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Truncated || len(out.Stdout) != 1<<20 || out.Signal != syscall.SIGKILL.String() {
+	n := len(out.Stdout)
+	if !out.Truncated || n > 1<<20 || n < 1<<20-len(`{"status":0}`+"\n") || out.Stdout[n-1] != '\n' || out.Signal != syscall.SIGKILL.String() {
 		t.Errorf("truncated %v len %d signal %q, want the first MB kept and sf killed", out.Truncated, len(out.Stdout), out.Signal)
 	}
 }
@@ -264,6 +267,23 @@ func TestIsJobID(t *testing.T) {
 	} {
 		if got := IsJobID(id); got != want {
 			t.Errorf("IsJobID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
+
+// A cut output ends at a complete line, or cutSpan before the cut: what
+// remains never holds the start of a secret the cut split (issue 28).
+func TestSafeCut(t *testing.T) {
+	long := strings.Repeat("x", cutSpan+10)
+	for _, tc := range []struct{ in, want string }{
+		{"line one\nline two\nsecret-start", "line one\nline two\n"},
+		{"whole\n", "whole\n"},
+		{long + "secret-start", long[:22]},
+		{"a\n" + long + "secret-start", "a\n" + long[:22]},
+		{"no newline at all", ""},
+	} {
+		if got := string(safeCut([]byte(tc.in))); got != tc.want {
+			t.Errorf("safeCut(%.20q...) = %.20q... (%d bytes), want %.20q... (%d bytes)", tc.in, got, len(got), tc.want, len(tc.want))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package sfcli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -43,7 +44,16 @@ func newSpool(max int) (*spool, error) {
 	return &spool{File: f, max: max}, nil
 }
 
+// cutSpan is how much of a cut output may be dropped to keep a secret's
+// start from surviving the cut: more than the longest form of any secret
+// the redactor knows (a 4096-bit JWT key in base64 is about 4.4 KB).
+const cutSpan = 64 << 10
+
 // read returns what sf wrote, at most max bytes, and whether there was more.
+// The cut is made before redaction, and a secret cut in two no longer
+// matches its mask (issue 28: a login printed 1 MiB to stderr, then the
+// token). So a cut output ends at its last complete line when that is
+// within cutSpan of the cut, or cutSpan before the cut otherwise.
 func (s *spool) read() (data []byte, truncated bool, err error) {
 	size, err := s.size()
 	if err != nil {
@@ -55,6 +65,9 @@ func (s *spool) read() (data []byte, truncated bool, err error) {
 	data = make([]byte, size)
 	if _, err := s.ReadAt(data, 0); err != nil && err != io.EOF {
 		return nil, false, fmt.Errorf("reading sf's output: %w", err)
+	}
+	if truncated {
+		data = safeCut(data)
 	}
 	return data, truncated, nil
 }
@@ -96,4 +109,14 @@ func watchSize(stop func(), spools ...*spool) (done func()) {
 		close(quit)
 		wg.Wait()
 	}
+}
+
+// safeCut drops the end of a cut output that may hold the start of a
+// secret: its partial last line, at most cutSpan bytes.
+func safeCut(data []byte) []byte {
+	floor := max(0, len(data)-cutSpan)
+	if i := bytes.LastIndexByte(data[floor:], '\n'); i >= 0 {
+		return data[:floor+i+1]
+	}
+	return data[:floor]
 }

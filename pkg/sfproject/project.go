@@ -71,6 +71,10 @@ type Project struct {
 	// members may carry it as a prefix ("ns__Field__c") that the source
 	// file names leave out.
 	Namespace string
+	// ReplaceWithFile are the replaceWithFile paths of the replacements
+	// entries, as written (sf reads them relative to the project directory
+	// and puts their contents in the deployed files).
+	ReplaceWithFile []string
 
 	dirPos [][2]int // line and column of each package directory's "path" value
 }
@@ -121,6 +125,9 @@ func Parse(dir string, data []byte) (*Project, error) {
 		} `json:"packageDirectories"`
 		SourceAPIVersion string `json:"sourceApiVersion"`
 		Namespace        string `json:"namespace"`
+		Replacements     []struct {
+			ReplaceWithFile string `json:"replaceWithFile"`
+		} `json:"replacements"`
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -131,6 +138,11 @@ func Parse(dir string, data []byte) (*Project, error) {
 			Problem: `no packageDirectories: add at least one, e.g. "packageDirectories": [{"path": "force-app", "default": true}]`}
 	}
 	p := &Project{Dir: dir, APIVersion: doc.SourceAPIVersion, Namespace: doc.Namespace}
+	for _, r := range doc.Replacements {
+		if r.ReplaceWithFile != "" {
+			p.ReplaceWithFile = append(p.ReplaceWithFile, r.ReplaceWithFile)
+		}
+	}
 	for i, d := range doc.PackageDirectories {
 		if strings.TrimSpace(d.Path) == "" {
 			return nil, &Error{File: file, Line: lineOf(data, "packageDirectories"),
