@@ -321,16 +321,22 @@ func (p *parser) number(input string, min, max float64) float64 {
 	return f
 }
 
-// duration accepts Go durations ("30s", "5m", "1m30s") and plain seconds.
+// Durations follow one rule in every duration input (see README,
+// "Durations"): a Go duration ("30s", "5m", "1h30m") is taken as written,
+// and a bare number means minutes, as sf's --wait does, wherever a bare
+// number is accepted (wait, time-budget, circuit-breaker-cooldown).
+// retry-delay and max-retry-delay used to read a bare number as seconds, so
+// they refuse one (but 0) instead of silently turning a workflow's 30 seconds
+// into 30 minutes.
+
+// duration reads a time that must carry its unit; a bare 0 is accepted.
 func (p *parser) duration(input string, min, max time.Duration) time.Duration {
 	v := p.raw(input)
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		// Bound before multiplying: 18446744084 seconds wraps to 10.29s.
-		if secs, err2 := strconv.ParseInt(v, 10, 64); err2 == nil && secs >= 0 && secs <= int64(max/time.Second) {
-			d, err = time.Duration(secs)*time.Second, nil
-		}
+	if _, err := strconv.ParseFloat(v, 64); err == nil && v != "0" {
+		p.fail(input, "%q has no unit; write it with one, e.g. \"%ss\" for seconds or \"%sm\" for minutes (a bare number is refused here: it used to mean seconds, while wait, time-budget and circuit-breaker-cooldown read it as minutes)", v, v, v)
+		return min
 	}
+	d, err := time.ParseDuration(v)
 	if err != nil || d < min || d > max {
 		p.fail(input, "%q is not a duration from %s to %s; use for example \"30s\" or \"5m\"", v, min, max)
 		return min
@@ -352,6 +358,17 @@ func (p *parser) minutes(input string, min, max time.Duration) time.Duration {
 	}
 	if err != nil || d < min || d > max {
 		p.fail(input, "%q is not a time from %s to %s; a bare number means minutes (like wait), or use a duration such as \"90m\" or \"2h\"", v, min, max)
+		return min
+	}
+	return d
+}
+
+// wholeMinutes reads a time sf takes in whole minutes (--wait).
+func (p *parser) wholeMinutes(input string, min, max time.Duration) time.Duration {
+	n := len(p.errs)
+	d := p.minutes(input, min, max)
+	if len(p.errs) == n && d%time.Minute != 0 {
+		p.fail(input, "%q is not a whole number of minutes; sf waits in whole minutes, so write e.g. \"%dm\"", p.raw(input), int(d.Minutes())+1)
 		return min
 	}
 	return d
@@ -400,7 +417,7 @@ func Parse(getenv Getenv) (*Config, error) {
 		Mode:              Mode(p.enum(InputMode, Modes...)),
 		JobID:             p.str(InputJobID),
 		Tests:             p.list(InputTests),
-		Wait:              time.Duration(p.integer(InputWait, 1, 1440)) * time.Minute,
+		Wait:              p.wholeMinutes(InputWait, time.Minute, 24*time.Hour),
 		MaxAttempts:       p.integer(InputMaxAttempts, 1, 10),
 		RetryDelay:        p.duration(InputRetryDelay, 0, time.Hour),
 		MaxRetryDelay:     p.duration(InputMaxRetryDelay, 0, 6*time.Hour),

@@ -115,7 +115,7 @@ func TestParseValues(t *testing.T) {
 		InputTests:           "InvoiceTest, AccountServiceTest\nOrderTest",
 		InputWait:            "15",
 		InputMaxAttempts:     "5",
-		InputRetryDelay:      "10",
+		InputRetryDelay:      "10s",
 		InputRetryOn:         "ANY",
 		InputTimeBudget:      "2h",
 		InputFallback:        "phased",
@@ -153,7 +153,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"max-attempts word", map[string]string{InputMaxAttempts: "zero"}, InputMaxAttempts, "from 1 to 10"},
 		{"max-attempts zero", map[string]string{InputMaxAttempts: "0"}, InputMaxAttempts, "from 1 to 10"},
-		{"negative wait", map[string]string{InputWait: "-1"}, InputWait, "from 1 to 1440"},
+		{"negative wait", map[string]string{InputWait: "-1"}, InputWait, "from 1m0s to 24h0m0s"},
 		{"mode typo", map[string]string{InputMode: "deplyo"}, InputMode, "deploy, validate, quick"},
 		{"retry-on", map[string]string{InputRetryOn: "sometimes"}, InputRetryOn, "transient, never, any"},
 		{"retry-delay", map[string]string{InputRetryDelay: "soon"}, InputRetryDelay, "duration"},
@@ -320,6 +320,62 @@ func TestParseDeployFlags(t *testing.T) {
 		if m.CheckOnly() {
 			t.Errorf("%s must not be check-only", m)
 		}
+	}
+}
+
+// Every duration input follows one rule: a duration is taken as written, a
+// bare number is minutes where one is accepted, and refused with the units
+// to write where it used to mean seconds (retry-delay, max-retry-delay).
+func TestDurationUnits(t *testing.T) {
+	get := map[string]func(*Config) time.Duration{
+		InputWait:            func(c *Config) time.Duration { return c.Wait },
+		InputTimeBudget:      func(c *Config) time.Duration { return c.TimeBudget },
+		InputBreakerCooldown: func(c *Config) time.Duration { return c.BreakerCooldown },
+		InputRetryDelay:      func(c *Config) time.Duration { return c.RetryDelay },
+		InputMaxRetryDelay:   func(c *Config) time.Duration { return c.MaxRetryDelay },
+	}
+	for _, tc := range []struct {
+		input, value string
+		want         time.Duration
+		// wantErr is a fragment of the refusal; empty means accepted.
+		wantErr string
+	}{
+		{InputWait, "30", 30 * time.Minute, ""},
+		{InputWait, "30m", 30 * time.Minute, ""},
+		{InputWait, "2h", 2 * time.Hour, ""},
+		{InputWait, "90s", 0, `write e.g. "2m"`},
+		{InputWait, "1.5", 0, "whole number of minutes"},
+		{InputWait, "0", 0, "from 1m0s"},
+		{InputTimeBudget, "30", 30 * time.Minute, ""},
+		{InputTimeBudget, "30m", 30 * time.Minute, ""},
+		{InputTimeBudget, "90s", 90 * time.Second, ""},
+		{InputBreakerCooldown, "30", 30 * time.Minute, ""},
+		{InputBreakerCooldown, "30m", 30 * time.Minute, ""},
+		{InputBreakerCooldown, "0", 0, ""},
+		{InputBreakerCooldown, "1h", time.Hour, ""},
+		{InputRetryDelay, "30s", 30 * time.Second, ""},
+		{InputRetryDelay, "2m", 2 * time.Minute, ""},
+		{InputRetryDelay, "0", 0, ""},
+		{InputRetryDelay, "30", 0, `write it with one, e.g. "30s" for seconds or "30m" for minutes`},
+		{InputRetryDelay, "1.5", 0, `"1.5s" for seconds`},
+		{InputMaxRetryDelay, "300", 0, `e.g. "300s" for seconds or "300m" for minutes`},
+		{InputMaxRetryDelay, "5m", 5 * time.Minute, ""},
+	} {
+		t.Run(tc.input+"="+tc.value, func(t *testing.T) {
+			c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, tc.input: tc.value, InputMaxRetryDelay: map[bool]string{true: tc.value, false: "6h"}[tc.input == InputMaxRetryDelay]}))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), `input "`+tc.input+`"`) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error naming %s and saying %q", err, tc.input, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got := get[tc.input](c); got != tc.want {
+				t.Errorf("%s = %s, want %s", tc.input, got, tc.want)
+			}
+		})
 	}
 }
 

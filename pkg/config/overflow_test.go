@@ -10,7 +10,10 @@ import (
 func TestParseDurationOverflow(t *testing.T) {
 	for _, tc := range []struct{ input, value string }{
 		{InputRetryDelay, "18446744084"},
+		{InputRetryDelay, "18446744084s"},
 		{InputMaxRetryDelay, "18446744084"},
+		{InputWait, "18446744084"},
+		{InputBreakerCooldown, "1e300"},
 		{InputRetryDelay, "9223372036854775807"},
 		{InputRetryDelay, "-18446744084"},
 		{InputTimeBudget, "18446744084"},
@@ -23,7 +26,7 @@ func TestParseDurationOverflow(t *testing.T) {
 			t.Errorf("%s: %s: got %v, want an error naming the input", tc.input, tc.value, err)
 		}
 	}
-	c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, InputRetryDelay: "3600", InputMaxRetryDelay: "21600", InputTimeBudget: "1440"}))
+	c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, InputRetryDelay: "3600s", InputMaxRetryDelay: "21600s", InputTimeBudget: "1440"}))
 	if err != nil || c.RetryDelay.Hours() != 1 || c.TimeBudget.Hours() != 24 {
 		t.Errorf("the largest values must still parse: %v %v", c, err)
 	}
