@@ -326,7 +326,12 @@ const (
 	rankByClass
 	rankExtra
 	rankPlaybook
+	rankDeployed
 )
+
+// MaxListedComponents caps the deployed components listed in the summary
+// and report.md; the rest are counted.
+const MaxListedComponents = 200
 
 func buildSections(r *result.Run, o Options, limit int) []*section {
 	var secs []*section
@@ -350,6 +355,9 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 			secs = append(secs, s)
 		}
 		if s := coverageSection(d, o.CoverageThreshold, limit, skeletonNote(r, o)); s != nil {
+			secs = append(secs, s)
+		}
+		if s := deployedSection(d, limit); s != nil {
 			secs = append(secs, s)
 		}
 	}
@@ -382,6 +390,53 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 		secs = append(secs, s)
 	}
 	return secs
+}
+
+// deployedSection lists the components the deployment deployed (or, check
+// only, validated), collapsed, sorted by type and name, at most
+// MaxListedComponents of them and the count of the rest.
+func deployedSection(d *result.Deploy, limit int) *section {
+	var list []result.Component
+	for _, c := range d.Components {
+		if !c.Failed && (c.FullName != "" || c.FileName != "") {
+			list = append(list, c)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].Type != list[j].Type {
+			return list[i].Type < list[j].Type
+		}
+		return list[i].FullName < list[j].FullName
+	})
+	what := "Deployed"
+	if d.CheckOnly {
+		what = "Validated"
+	}
+	s := &section{rank: rankDeployed, limit: limit,
+		head: fmt.Sprintf("<details><summary>📦 %s components (%d)</summary>\n\n", what, len(list)),
+		tail: "\n</details>\n\n"}
+	for i, c := range list {
+		if i == MaxListedComponents {
+			s.tail = fmt.Sprintf("- _… and %d more (every component is in the raw result in the artifacts)_\n", len(list)-i) + s.tail
+			break
+		}
+		if s.skip() {
+			continue
+		}
+		name := c.FullName
+		if name == "" {
+			name = c.FileName
+		}
+		item := "- " + code(safetext.Truncate(name, 300), false)
+		if c.Type != "" {
+			item += " (" + mdMax(c.Type, 100) + ")"
+		}
+		s.push(item + "\n")
+	}
+	return s
 }
 
 func timelineSection(r *result.Run, limit int) *section {

@@ -197,9 +197,11 @@ type Deploy struct {
 	CoverageWarnings []CoverageWarning
 }
 
-// Component names one deployed component.
+// Component names one deployed component; Failed marks one that is also a
+// component failure (not deployed).
 type Component struct {
 	Type, FullName, FileName string
+	Failed                   bool
 }
 
 // Finished reports whether the deployment reached a final state.

@@ -84,7 +84,7 @@ func ParseDeployValue(r gjson.Result) (*Deploy, error) {
 			}
 		}
 		d.ComponentFailures = append(d.ComponentFailures, cf)
-		d.Components = append(d.Components, Component{Type: cf.Type, FullName: cf.FullName, FileName: cf.FileName})
+		d.Components = append(d.Components, Component{Type: cf.Type, FullName: cf.FullName, FileName: cf.FileName, Failed: true})
 	})
 	eachOf(details[1], func(s gjson.Result) {
 		v := fieldsOf(s, "componentType", "fullName", "fileName")
@@ -137,7 +137,7 @@ func parseFileList(r gjson.Result) (*Deploy, error) {
 			d.ComponentErrors++
 		}
 		d.ComponentFailures = append(d.ComponentFailures, cf)
-		d.Components = append(d.Components, Component{Type: cf.Type, FullName: cf.FullName, FileName: cf.FileName})
+		d.Components = append(d.Components, Component{Type: cf.Type, FullName: cf.FullName, FileName: cf.FileName, Failed: true})
 	})
 	d.ComponentsTotal = len(d.Components)
 	d.Success = !failed
