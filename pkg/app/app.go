@@ -227,7 +227,12 @@ func (a *action) execute(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return a.stop(canceled("after logging in; nothing was deployed"))
 	}
-	return a.stop(a.deploy(ctx, runner, org))
+	if code, ended := a.apply(a.refuseIgnoreErrors(ctx, runner, org)); ended {
+		return code
+	}
+	deployed := a.deploy(ctx, runner, org)
+	a.coverageReports(ctx, runner, org)
+	return a.stop(deployed)
 }
 
 // canceled ends the run as cancelled (the workflow was cancelled): status
@@ -341,6 +346,9 @@ func (a *action) loadProject() error {
 		return &config.InputError{Input: config.InputWorkingDirectory, Problem: err.Error()}
 	}
 	a.sfproject = p
+	if a.cfg.APIVersion == "" {
+		return config.CheckRelevantTests(a.cfg.TestLevel, p.APIVersion, "sfdx-project.json sourceApiVersion")
+	}
 	return nil
 }
 

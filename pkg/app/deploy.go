@@ -59,6 +59,9 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	case o.Err != nil:
 		return configError("running sf", o.Err)
 	case o.Succeeded:
+		if e := a.coverageGate(); e != nil {
+			return outcome{end: e}
+		}
 		status := successStatus(cfg.Mode, rep.Recovered)
 		return outcome{end: &ending{code: ExitOK, status: status, category: result.CategoryNone, message: successMessage(a.run, status)}}
 	case o.OutOfTime && a.run.DeploymentAttempts() == 0:
@@ -106,6 +109,7 @@ func (a *action) deploySpec(org string) sfcli.DeploySpec {
 			PreDestructive: cfg.PreDestructive, PostDestructive: cfg.PostDestructive, PurgeOnDelete: cfg.PurgeOnDelete,
 			IgnoreWarnings: cfg.IgnoreWarnings, IgnoreConflicts: cfg.IgnoreConflicts, SinglePackage: cfg.SinglePackage,
 			APIVersion: cfg.APIVersion, DryRun: cfg.Mode == config.ModeDryRun,
+			IgnoreErrors: cfg.IgnoreErrors,
 		},
 		TestLevel: cfg.TestLevel,
 		Tests:     cfg.Tests,

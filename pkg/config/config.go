@@ -14,6 +14,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,12 @@ type Config struct {
 	// DeltaFrom, when set, deploys only what changed between it and DeltaTo
 	// (git revisions), with the deletions as post-destructive changes.
 	DeltaFrom, DeltaTo string
+	// IgnoreErrors is sf's --ignore-errors: the deployment keeps what
+	// succeeded. The app refuses it for a production org.
+	IgnoreErrors bool
+	// CoverageFormatters are sf's --coverage-formatters; the reports land
+	// in the artifacts.
+	CoverageFormatters []string
 
 	Mode      Mode
 	JobID     string
@@ -134,6 +141,9 @@ type Config struct {
 	FoundationTypes   []string
 	QuickFallback     bool
 	CoverageThreshold float64
+	// CoverageGate fails a check-only run whose coverage is under
+	// CoverageThreshold.
+	CoverageGate bool
 	// TestSkeletons caps the failing test classes written for classes
 	// under CoverageThreshold; 0 writes none.
 	TestSkeletons     int
@@ -414,6 +424,8 @@ func Parse(getenv Getenv) (*Config, error) {
 		APIVersion:        p.str(InputAPIVersion),
 		DeltaFrom:         p.str(InputDeltaFrom),
 		DeltaTo:           p.str(InputDeltaTo),
+		IgnoreErrors:      p.boolean(InputIgnoreErrors),
+		CoverageGate:      p.boolean(InputCoverageGate),
 		Mode:              Mode(p.enum(InputMode, Modes...)),
 		JobID:             p.str(InputJobID),
 		Tests:             p.list(InputTests),
@@ -450,6 +462,13 @@ func Parse(getenv Getenv) (*Config, error) {
 	}
 	if v := p.str(InputTestLevel); v != "" {
 		c.TestLevel = p.enum(InputTestLevel, TestLevels...)
+	}
+	for _, f := range p.list(InputCoverageFormatters) {
+		if !slices.Contains(sfcli.CoverageFormatters, f) {
+			p.fail(InputCoverageFormatters, "%q is not a coverage format of the pinned sf CLI; use one or more of: %s (json for SonarQube, cobertura or lcovonly for most others)", f, strings.Join(sfcli.CoverageFormatters, ", "))
+		} else if !slices.Contains(c.CoverageFormatters, f) {
+			c.CoverageFormatters = append(c.CoverageFormatters, f)
+		}
 	}
 	if p.raw(InputTimeBudget) != "" {
 		c.TimeBudget = p.minutes(InputTimeBudget, 10*time.Second, 24*time.Hour)
@@ -590,6 +609,7 @@ func (p *parser) validate(c *Config) {
 	if c.Mode == ModeValidate && c.TestLevel == "NoTestRun" {
 		p.fail(InputTestLevel, "NoTestRun cannot be used with mode: validate; use RunSpecifiedTests, RunLocalTests or RunAllTestsInOrg, or mode: dry-run (a check-only deploy at any test level, the one for sandboxes)")
 	}
+	p.passThroughs(c)
 	if c.MaxRetryDelay < c.RetryDelay {
 		p.fail(InputMaxRetryDelay, "%s is shorter than retry-delay (%s); it caps the delay, so it must be at least as long", c.MaxRetryDelay, c.RetryDelay)
 	}
@@ -673,6 +693,45 @@ func (p *parser) deployFlags(c *Config) {
 	}
 	if c.APIVersion != "" && !apiVersionRE.MatchString(c.APIVersion) {
 		p.fail(InputAPIVersion, "%q is not an API version; use the form \"62.0\"", c.APIVersion)
+	}
+}
+
+// RelevantTestsAPIVersion is the first Metadata API version that runs
+// RunRelevantTests (Spring '26, API 66.0; beta).
+const RelevantTestsAPIVersion = 66
+
+// CheckRelevantTests refuses test-level RunRelevantTests when the API
+// version the deployment uses (version, from input) is below
+// RelevantTestsAPIVersion. An empty version is not known here: sf then uses
+// the org's, which accepts it.
+func CheckRelevantTests(testLevel, version, input string) error {
+	if testLevel != "RunRelevantTests" || version == "" {
+		return nil
+	}
+	major, err := strconv.Atoi(strings.TrimSuffix(version, ".0"))
+	if err != nil || major >= RelevantTestsAPIVersion {
+		return nil
+	}
+	return &InputError{Input: InputTestLevel, Problem: fmt.Sprintf("RunRelevantTests needs Metadata API %d.0 or later, and this deployment uses %s (%s); raise %s to \"%d.0\", or use RunLocalTests or RunSpecifiedTests", RelevantTestsAPIVersion, version, input, input, RelevantTestsAPIVersion)}
+}
+
+// passThroughs checks the sf flags passed through with rules of their own:
+// ignore-errors, coverage-formatters and coverage-gate.
+func (p *parser) passThroughs(c *Config) {
+	if c.IgnoreErrors && c.Mode != ModeDeploy && c.Mode != ModeDryRun {
+		p.fail(InputIgnoreErrors, "not available with mode: %s (only sf project deploy start has --ignore-errors); use mode: deploy or dry-run, or remove it", c.Mode)
+	}
+	if len(c.CoverageFormatters) > 0 && c.Mode == ModeQuick {
+		p.fail(InputCoverageFormatters, "not used with mode: quick (a quick deploy runs no tests); set it on the validate run")
+	}
+	if c.CoverageGate && !c.Mode.CheckOnly() {
+		p.fail(InputCoverageGate, "only applies to the check-only modes validate and dry-run (mode is %s); in a deployment the org enforces its own 75%%", c.Mode)
+	}
+	if c.CoverageGate && c.TestLevel == "NoTestRun" {
+		p.fail(InputCoverageGate, "needs tests to measure coverage, and test-level is NoTestRun; set RunLocalTests or RunSpecifiedTests")
+	}
+	if err := CheckRelevantTests(c.TestLevel, c.APIVersion, InputAPIVersion); err != nil {
+		p.errs = append(p.errs, err)
 	}
 }
 

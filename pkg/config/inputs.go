@@ -62,6 +62,16 @@ const (
 	InputOTLPEndpoint     = "otlp-endpoint"
 )
 
+// Pass-throughs of sf flags with rules of their own (issue 27).
+const (
+	// InputIgnoreErrors is sf's --ignore-errors (refused for production).
+	InputIgnoreErrors = "ignore-errors"
+	// InputCoverageFormatters is sf's --coverage-formatters.
+	InputCoverageFormatters = "coverage-formatters"
+	// InputCoverageGate fails a check-only run under coverage-threshold.
+	InputCoverageGate = "coverage-gate"
+)
+
 // Defaults, as in action.yml. An empty input takes its default, so the binary
 // behaves the same when run outside the runner (tests, the local demo).
 var Defaults = map[string]string{
@@ -79,6 +89,8 @@ var Defaults = map[string]string{
 	InputIgnoreConflicts:   "false",
 	InputSinglePackage:     "false",
 	InputDeltaTo:           "HEAD",
+	InputIgnoreErrors:      "false",
+	InputCoverageGate:      "false",
 	InputRerunFailedTests:  "true",
 	InputFallback:          "none",
 	InputFoundationTypes:   "CustomObject,CustomField",

@@ -20,6 +20,8 @@ type Deployment struct {
 	Status string
 	// Canceled is set once the org was asked to cancel the job.
 	Canceled bool
+	// RollbackOnError is the deploy option (false with sf --ignore-errors).
+	RollbackOnError bool
 }
 
 // Deployments lists the jobs the org created, in order.
@@ -34,6 +36,7 @@ func (s *Server) Deployments() []Deployment {
 			PurgeOnDelete: j.Options.PurgeOnDelete, SinglePackage: j.Options.SinglePackage, TestLevel: j.Options.TestLevel,
 			Components: keys(j.Payload.Components), PreDestructive: keys(j.Payload.Pre), PostDestructive: keys(j.Payload.Post),
 			Deleted: append([]string(nil), j.Deleted...), Canceled: j.Canceled,
+			RollbackOnError: j.Options.RollbackOnError == nil || *j.Options.RollbackOnError,
 		}
 		if j.Result != nil {
 			d.Status = j.Result.Status

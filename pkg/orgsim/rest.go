@@ -120,7 +120,7 @@ func (s *Server) query(tooling bool, obj, q string) queryResult {
 	switch obj {
 	case "Organization":
 		return records(map[string]any{"attributes": attrs("Organization", OrgID), "Id": OrgID, "Name": "Deploy Guard Emulated Org",
-			"IsSandbox": false, "TrialExpirationDate": nil, "NamespacePrefix": nil, "OrganizationType": "Enterprise Edition", "InstanceName": "SIM1"})
+			"IsSandbox": s.scenario.Sandbox, "TrialExpirationDate": nil, "NamespacePrefix": nil, "OrganizationType": "Enterprise Edition", "InstanceName": "SIM1"})
 	case "User":
 		return records(map[string]any{"attributes": attrs("User", UserID), "Id": UserID, "Username": Username, "Name": "CI User",
 			"Email": Username, "ProfileId": "00e000000000001AAA", "IsActive": true})

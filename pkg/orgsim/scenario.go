@@ -60,6 +60,9 @@ type Scenario struct {
 	// suite larger than the sample project's, which a deployment that runs
 	// only a few classes does not pay.
 	SuiteTime Duration `yaml:"suiteTime"`
+	// Sandbox makes the org a sandbox (Organization.IsSandbox); it is a
+	// production org otherwise.
+	Sandbox bool `yaml:"sandbox"`
 }
 
 // Fault breaks one or more deploy calls.

@@ -357,9 +357,6 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 		if s := coverageSection(d, o.CoverageThreshold, limit, skeletonNote(r, o)); s != nil {
 			secs = append(secs, s)
 		}
-		if s := deployedSection(d, limit); s != nil {
-			secs = append(secs, s)
-		}
 	}
 	if len(r.FlakyTests) > 0 {
 		s := &section{rank: rankFlaky, limit: limit, head: "### 🎲 Flaky tests\n\nThese tests failed in the deployment and passed when re-run alone. They did not block the deployment; fix them before they do.\n\n", tail: "\n"}
@@ -388,6 +385,11 @@ func buildSections(r *result.Run, o Options, limit int) []*section {
 	}
 	if s := playbookSection(r, o.Project); s != nil {
 		secs = append(secs, s)
+	}
+	if r.Deploy != nil {
+		if s := deployedSection(r.Deploy, limit); s != nil {
+			secs = append(secs, s)
+		}
 	}
 	return secs
 }

@@ -41,7 +41,13 @@ type Options struct {
 	APIVersion string
 	// DryRun makes deploy start check-only (--dry-run).
 	DryRun bool
+	// IgnoreErrors is --ignore-errors, deploy start only.
+	IgnoreErrors bool
 }
+
+// CoverageFormatters are the values the pinned CLI accepts for
+// --coverage-formatters (testdata/sf-commands-2.150.6.json).
+var CoverageFormatters = []string{"clover", "cobertura", "html-spa", "html", "json", "json-summary", "lcovonly", "none", "teamcity", "text", "text-summary"}
 
 // DeploySpec describes a deployment.
 type DeploySpec struct {
@@ -93,6 +99,9 @@ func (s DeploySpec) flags(start bool) []string {
 	if start && s.DryRun {
 		a = append(a, "--dry-run")
 	}
+	if start && s.IgnoreErrors {
+		a = append(a, "--ignore-errors")
+	}
 	if s.APIVersion != "" {
 		a = append(a, "--api-version", s.APIVersion)
 	}
@@ -135,6 +144,21 @@ func DeployQuick(jobID string, s DeploySpec) []string {
 // Its exit code is 0 whatever the job's status: read result.status.
 func DeployReportWait(jobID, targetOrg string, wait time.Duration) []string {
 	return withOrg([]string{"project", "deploy", "report", "--job-id", jobID, "--wait", Minutes(wait)}, targetOrg)
+}
+
+// DeployReportCoverage writes the coverage reports of a finished job in
+// formats into dir (sf puts them in dir/coverage/).
+func DeployReportCoverage(jobID, targetOrg string, formats []string, dir string) []string {
+	a := []string{"project", "deploy", "report", "--job-id", jobID}
+	for _, f := range formats {
+		a = append(a, "--coverage-formatters", f)
+	}
+	return withOrg(append(a, "--results-dir", dir), targetOrg)
+}
+
+// DataQuery runs a SOQL query on the data API.
+func DataQuery(soql, targetOrg string) []string {
+	return withOrg([]string{"data", "query", "--query", soql}, targetOrg)
 }
 
 // DataQueryTooling runs a SOQL query on the Tooling API.
