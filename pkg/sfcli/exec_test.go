@@ -192,6 +192,11 @@ func TestCommands(t *testing.T) {
 		{"validate drops start-only flags", DeployValidate(DeploySpec{Target: Target{MetadataDir: "mdapi"}, Options: Options{SinglePackage: true, DryRun: true, IgnoreConflicts: true, IgnoreWarnings: true}}),
 			"project deploy validate --async --metadata-dir mdapi --single-package --ignore-warnings"},
 		{"metadata-dir", DeployStart(DeploySpec{Target: Target{MetadataDir: "mdapi.zip"}}), "project deploy start --async --metadata-dir mdapi.zip"},
+		{"ignore-errors", DeployStart(DeploySpec{Options: Options{IgnoreErrors: true, DryRun: true}}), "project deploy start --async --dry-run --ignore-errors"},
+		// validate has no --ignore-errors either.
+		{"validate drops ignore-errors", DeployValidate(DeploySpec{Options: Options{IgnoreErrors: true}}), "project deploy validate --async"},
+		{"coverage reports", DeployReportCoverage("0Af1", "dg", []string{"json", "cobertura"}, "/tmp/x"), "project deploy report --job-id 0Af1 --coverage-formatters json --coverage-formatters cobertura --results-dir /tmp/x --target-org dg"},
+		{"data query", DataQuery("SELECT IsSandbox FROM Organization", "dg"), "data query --query SELECT IsSandbox FROM Organization --target-org dg"},
 		{"report wait", DeployReportWait("0Af1", "ci", 90*time.Second), "project deploy report --job-id 0Af1 --wait 2 --target-org ci"},
 		{"report wait min", DeployReportWait("0Af1", "", 0), "project deploy report --job-id 0Af1 --wait 1"},
 		{"tooling query", DataQueryTooling("SELECT Id FROM DeployRequest", "ci"), "data query --use-tooling-api --query SELECT Id FROM DeployRequest --target-org ci"},
