@@ -113,7 +113,7 @@ func (a *action) coverageReports(ctx context.Context, runner sfcli.Runner, org s
 		a.run.Notes = append(a.run.Notes, "coverage-formatters: sf could not write the coverage reports: "+why)
 		return
 	}
-	files, size := 0, int64(0)
+	files, skipped, size := 0, 0, int64(0)
 	root := filepath.Join(dir, "coverage")
 	_ = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || !e.Type().IsRegular() {
@@ -121,6 +121,7 @@ func (a *action) coverageReports(ctx context.Context, runner sfcli.Runner, org s
 		}
 		info, err := e.Info()
 		if err != nil || files >= maxCoverageFiles || size+info.Size() > maxCoverageBytes {
+			skipped++
 			return nil
 		}
 		rel, err := filepath.Rel(root, p)
@@ -133,6 +134,9 @@ func (a *action) coverageReports(ctx context.Context, runner sfcli.Runner, org s
 		}
 		return nil
 	})
+	if skipped > 0 {
+		a.run.Notes = append(a.run.Notes, fmt.Sprintf("coverage-formatters: %d report files over the cap (%d files, %d MB) were not copied into the artifacts.", skipped, maxCoverageFiles, maxCoverageBytes>>20))
+	}
 	a.log.Infof("coverage reports (%v): %d files in %s", cfg.CoverageFormatters, files, a.rel(filepath.Join(a.artifacts, "sf-coverage")))
 }
 
