@@ -326,3 +326,13 @@ func TestImageIsPinnedPerRelease(t *testing.T) {
 		t.Errorf("release.yml: build step %v, action.yml check before it %v", built, checked)
 	}
 }
+
+// The project carries a license, and the README names it.
+func TestLicense(t *testing.T) {
+	if l := readSource(t, "LICENSE"); !strings.Contains(l, "Apache License") || !strings.Contains(l, "Version 2.0, January 2004") {
+		t.Error("LICENSE is not the Apache License 2.0 text")
+	}
+	if !strings.Contains(readSource(t, "README.md"), "[LICENSE](LICENSE)") {
+		t.Error("README does not link LICENSE")
+	}
+}
