@@ -335,6 +335,10 @@ func (a *action) resolvePaths() error {
 func (a *action) loadProject() error {
 	p, err := sfproject.Load(a.projectDir)
 	if err != nil {
+		if a.cfg.Mode == config.ModeQuick && a.cfg.QuickFallback && a.cfg.SourceDirs == nil && a.cfg.Manifest == "" && a.cfg.Metadata == nil {
+			// The fallback deploys the package directories in full.
+			return &config.InputError{Input: config.InputWorkingDirectory, Problem: err.Error() + " (quick-fallback deploys the project's package directories when the validation cannot be used; set source-dir or manifest, or turn quick-fallback off)"}
+		}
 		if a.cfg.Mode == config.ModeQuick || a.cfg.MetadataDir != "" {
 			return nil
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/org/deploy-guard/pkg/deploy"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/sfcli"
+	"github.com/org/deploy-guard/pkg/sfproject"
 )
 
 // deploy runs the deployment with retries; its outcome always ends the run.
@@ -48,7 +49,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		Phases:           a.phases,
 		HealthCheckTests: cfg.HealthCheckTests,
 	}
-	rc.RollbackDir = a.rollbackDir
+	rc.RollbackDir, rc.RollbackTarget = a.rollbackDir, a.rollbackTarget()
 	rep := rc.Run(ctx, req)
 	o := rep.Outcome
 	a.absorb(o)
@@ -101,7 +102,7 @@ func (a *action) withoutFlaky(v deploy.Verdict) deploy.Verdict {
 func (a *action) deploySpec(org string) sfcli.DeploySpec {
 	cfg := a.cfg
 	return sfcli.DeploySpec{
-		Target: sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir},
+		Target: a.target(),
 		Options: sfcli.Options{
 			PreDestructive: cfg.PreDestructive, PostDestructive: cfg.PostDestructive, PurgeOnDelete: cfg.PurgeOnDelete,
 			IgnoreWarnings: cfg.IgnoreWarnings, IgnoreConflicts: cfg.IgnoreConflicts, SinglePackage: cfg.SinglePackage,
@@ -111,6 +112,36 @@ func (a *action) deploySpec(org string) sfcli.DeploySpec {
 		Tests:     cfg.Tests,
 		TargetOrg: org,
 	}
+}
+
+// target decides, once for the whole run, what it deploys: the source-dir,
+// manifest (delta-from has become one), metadata or metadata-dir the inputs
+// name, or else the package directories of sfdx-project.json as explicit
+// --source-dir flags. Every command that deploys or validates (start,
+// validate, dry-run, the flaky rerun, fallback validate, the deploy after a
+// rerun, the full phase) takes it from deploySpec, so all deploy the same
+// content, and none is a bare `sf project deploy validate`, which the CLI
+// refuses as usage. Empty only in quick mode without a project.
+func (a *action) target() sfcli.Target {
+	cfg := a.cfg
+	t := sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir}
+	if t.Empty() && a.sfproject != nil {
+		t.SourceDirs = a.sfproject.SourceDirs()
+	}
+	return t
+}
+
+// rollbackTarget is what the rollback deploys from rollback-source-dir (sf
+// runs there): the package directories of its own sfdx-project.json, or,
+// for a plain source folder of this project, the folder itself.
+func (a *action) rollbackTarget() sfcli.Target {
+	if a.rollbackDir == "" {
+		return sfcli.Target{}
+	}
+	if p, err := sfproject.Load(a.rollbackDir); err == nil {
+		return sfcli.Target{SourceDirs: p.SourceDirs()}
+	}
+	return sfcli.Target{SourceDirs: []string{"."}}
 }
 
 // errorText is the whole error message sf printed for the outcome (a

@@ -42,6 +42,8 @@ type Recovery struct {
 	// RollbackDir is a checkout of the last good release, deployed back when
 	// the health check fails.
 	RollbackDir string
+	// RollbackTarget is what the rollback deploys, sf running in RollbackDir.
+	RollbackTarget sfcli.Target
 }
 
 // Report is the outcome of a deployment with recovery.
@@ -369,7 +371,7 @@ func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
 	rep.Attempts[len(rep.Attempts)-1].Decision = "health check failed: deploy the rollback checkout"
 	rb := req
 	rb.Mode, rb.Kind, rb.FirstAttempt, rb.MaxAttempts, rb.Dir = config.ModeDeploy, "rollback", n, 0, rc.RollbackDir
-	rb.Spec = sfcli.DeploySpec{TestLevel: req.Spec.TestLevel, Tests: req.Spec.Tests, TargetOrg: req.Spec.TargetOrg}
+	rb.Spec = sfcli.DeploySpec{Target: rc.RollbackTarget, TestLevel: req.Spec.TestLevel, Tests: req.Spec.Tests, TargetOrg: req.Spec.TargetOrg}
 	out := rc.Deployer.Run(ctx, rb)
 	rep.Attempts = append(rep.Attempts, out.Attempts...)
 	rep.NextSteps = append(rep.NextSteps, out.NextSteps...)

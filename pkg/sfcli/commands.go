@@ -26,6 +26,13 @@ type Target struct {
 	MetadataDir string
 }
 
+// Empty reports whether the target names nothing: sf would then refuse the
+// validate command as usage ("Exactly one of the following must be
+// provided"), so the action never sends one (see app's target).
+func (t Target) Empty() bool {
+	return len(t.SourceDirs) == 0 && t.Manifest == "" && len(t.Metadata) == 0 && t.MetadataDir == ""
+}
+
 // Options are the deploy flags beside the target and the tests.
 type Options struct {
 	// PreDestructive and PostDestructive are destructiveChanges manifests
