@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/deploy"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 	"github.com/org/deploy-guard/pkg/sfcli"
 	"github.com/org/deploy-guard/pkg/sfproject"
 )
@@ -58,6 +60,9 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	case o.Canceled:
 		return canceled("during the deployment; deploy-guard stopped scheduling attempts")
 	case o.Err != nil:
+		if u := (*sfcli.UsageError)(nil); errors.As(o.Err, &u) {
+			return a.refused(u)
+		}
 		return configError("running sf", o.Err)
 	case o.Succeeded:
 		status := successStatus(cfg.Mode, rep.Recovered)
@@ -79,6 +84,28 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		e.diagnosis, e.errorText = &dg, errorText(o, v)
 	}
 	return outcome{end: e}
+}
+
+// refused ends a run whose command sf refused as usage (sfcli.Refusal):
+// deploy-guard built a command the CLI does not accept, so the failure is
+// the action's own, never the deployment's (exit 3, category unknown), with
+// the command and the CLI's words in the summary. When the workflow's
+// target-org named an org sf does not know, the input caused it: config.
+func (a *action) refused(u *sfcli.UsageError) outcome {
+	if a.cfg.Auth.Method == config.AuthTargetOrg && u.OrgFlag() {
+		return configError("running sf", &config.InputError{Input: config.InputTargetOrg,
+			Problem: fmt.Sprintf("sf knows no org %q in this job (%s); log in earlier in the job with that alias, or set auth-url, jwt-key or access-token instead", a.cfg.Auth.TargetOrg, u.Words)})
+	}
+	return outcome{end: &ending{code: ExitInternal, status: result.StatusFailed, category: result.CategoryUnknown,
+		message:   fmt.Sprintf("deploy-guard itself failed: sf refused the command %s as usage (exit %d), so nothing more was tried.", u.Command, u.ExitCode),
+		errorText: u.Words,
+		diagnosis: &result.Diagnosis{Category: result.CategoryUnknown,
+			Explanation: fmt.Sprintf("deploy-guard built `%s`, which the Salesforce CLI refuses (%s). This is a bug in deploy-guard, not a problem of the deployment; it was not retried.", u.Command, oneLineWords(u.Words)),
+			Fix:         "Report it to deploy-guard's maintainers with this summary; setting source-dir or manifest explicitly may avoid the command meanwhile."}}}
+}
+
+func oneLineWords(s string) string {
+	return safetext.Truncate(strings.Join(strings.Fields(s), " "), 300)
 }
 
 // withoutFlaky judges a failed deployment again on the failures that remain
