@@ -16,8 +16,9 @@ var jobIDRE = regexp.MustCompile(`^0Af[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$`)
 // followed.
 func IsJobID(id string) bool { return jobIDRE.MatchString(id) }
 
-// Target says what to deploy: at most one of the four is set; none means
-// the project's package directories.
+// Target says what to deploy: at most one of the four is set. The action
+// never sends an empty one to deploy or validate (app's target names the
+// package directories instead); only quick deploys take none.
 type Target struct {
 	SourceDirs []string
 	Manifest   string
