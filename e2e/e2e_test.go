@@ -405,7 +405,7 @@ func TestCancelOnSIGINTWithUnresponsiveSideChannels(t *testing.T) {
 // The phased fallback deploys the foundation types, then everything.
 func TestPhasedFallback(t *testing.T) {
 	t.Parallel()
-	res := run(t, harness.Config{Scenario: scenario(t, "foundation-first"), Inputs: map[string]string{"fallback": "phased", "test-level": "NoTestRun"}})
+	res := run(t, harness.Config{Scenario: scenario(t, "foundation-first"), Inputs: map[string]string{"fallback": "phased", "manifest": "", "test-level": "NoTestRun"}})
 	check(t, res, want{status: "recovered", deploys: 3})
 	reqs := res.Org.Requests()
 	_ = reqs

@@ -21,7 +21,7 @@ root=$PWD
 
 image="${DEPLOY_GUARD_IMAGE:-deploy-guard:test}"
 state="${DEPLOY_GUARD_DOCKER_DIR:-/var/tmp/deploy-guard-docker}"
-cases="${IMAGE_TEST_RUN:-^(TestScenarios|TestCancelOnSIGTERM)$/^(success|success_auth-url|compile-error|transient-lock|flaky-test)$}"
+cases="${IMAGE_TEST_RUN:-^(TestScenarios|TestCancelOnSIGTERM|TestQuickStartFlakyTestRecovers|TestQuickStartValidate)$/^(success|success_auth-url|compile-error|transient-lock|flaky-test)$}"
 export DEBIAN_FRONTEND=noninteractive
 
 t0=$(date +%s%N)

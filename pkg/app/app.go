@@ -192,6 +192,7 @@ func (a *action) execute(ctx context.Context) int {
 	if err := a.resolvePaths(); err != nil {
 		return a.stop(configError("invalid paths", err))
 	}
+	a.watchLeftovers()
 	if err := a.loadCatalog(); err != nil {
 		return a.stop(configError("invalid error catalog", err))
 	}
@@ -334,12 +335,46 @@ func (a *action) resolvePaths() error {
 	return errors.Join(errs...)
 }
 
+// watchLeftovers makes the run leave the workspace as it found it: sf
+// writes its project state (.sf/, .sfdx/: source tracking, a git repository
+// root owns in the image) into the project it runs in, where a later step
+// of the job, or the next checkout on a self-hosted runner, could not
+// remove it. What the run added there is removed at the end, on every exit
+// path (cleanups run in finish); what was there before stays.
+func (a *action) watchLeftovers() {
+	seen := map[string]bool{}
+	for _, dir := range []string{a.workspace, a.projectDir, a.rollbackDir} {
+		if dir == "" || seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		l, err := safefs.WatchLeftovers(dir, safefs.SFStateDirs...)
+		if err != nil {
+			a.log.Debugf("watching %s for sf's leftovers: %v", dir, err)
+			continue
+		}
+		a.cleanups = append(a.cleanups, func() {
+			removed, err := l.Remove()
+			if len(removed) > 0 {
+				a.log.Debugf("removed what sf left in %s: %s", a.rel(dir), strings.Join(removed, ", "))
+			}
+			if err != nil {
+				a.log.Infof("Could not remove what sf left in %s: %v", a.rel(dir), err)
+			}
+		})
+	}
+}
+
 // loadProject reads sfdx-project.json. Every mode but quick deploys local
 // source, so a missing or broken project file is a config error naming it;
 // a Metadata-API-format deployment (metadata-dir) needs no project.
 func (a *action) loadProject() error {
 	p, err := sfproject.Load(a.projectDir)
 	if err != nil {
+		if a.cfg.Mode == config.ModeQuick && a.cfg.QuickFallback && len(a.cfg.SourceDirs) == 0 && a.cfg.Manifest == "" && len(a.cfg.Metadata) == 0 {
+			// The fallback deploys the package directories in full.
+			return &config.InputError{Input: config.InputWorkingDirectory, Problem: err.Error() + " (quick-fallback deploys the project's package directories when the validation cannot be used; set source-dir or manifest, or turn quick-fallback off)"}
+		}
 		if a.cfg.Mode == config.ModeQuick || a.cfg.MetadataDir != "" {
 			return nil
 		}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/deploy"
 	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/safetext"
 	"github.com/org/deploy-guard/pkg/sfcli"
+	"github.com/org/deploy-guard/pkg/sfproject"
 )
 
 // deploy runs the deployment with retries; its outcome always ends the run.
@@ -48,7 +51,7 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 		Phases:           a.phases,
 		HealthCheckTests: cfg.HealthCheckTests,
 	}
-	rc.RollbackDir = a.rollbackDir
+	rc.RollbackDir, rc.RollbackTarget = a.rollbackDir, a.rollbackTarget()
 	rep := rc.Run(ctx, req)
 	o := rep.Outcome
 	a.absorb(o)
@@ -57,6 +60,9 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	case o.Canceled:
 		return canceled("during the deployment; deploy-guard stopped scheduling attempts")
 	case o.Err != nil:
+		if u := (*sfcli.UsageError)(nil); errors.As(o.Err, &u) {
+			return a.refused(u)
+		}
 		return configError("running sf", o.Err)
 	case o.Succeeded:
 		if e := a.coverageGate(); e != nil {
@@ -83,6 +89,28 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 	return outcome{end: e}
 }
 
+// refused ends a run whose command sf refused as usage (sfcli.Refusal):
+// deploy-guard built a command the CLI does not accept, so the failure is
+// the action's own, never the deployment's (exit 3, category unknown), with
+// the command and the CLI's words in the summary. When the workflow's
+// target-org named an org sf does not know, the input caused it: config.
+func (a *action) refused(u *sfcli.UsageError) outcome {
+	if a.cfg.Auth.Method == config.AuthTargetOrg && u.OrgFlag() {
+		return configError("running sf", &config.InputError{Input: config.InputTargetOrg,
+			Problem: fmt.Sprintf("sf knows no org %q in this job (%s); log in earlier in the job with that alias, or set auth-url, jwt-key or access-token instead", a.cfg.Auth.TargetOrg, u.Words)})
+	}
+	return outcome{end: &ending{code: ExitInternal, status: result.StatusFailed, category: result.CategoryUnknown,
+		message:   fmt.Sprintf("deploy-guard itself failed: sf refused the command %s as usage (exit %d), so nothing more was tried.", u.Command, u.ExitCode),
+		errorText: u.Words,
+		diagnosis: &result.Diagnosis{Category: result.CategoryUnknown,
+			Explanation: fmt.Sprintf("deploy-guard built `%s`, which the Salesforce CLI refuses (%s). This is a bug in deploy-guard, not a problem of the deployment; it was not retried.", u.Command, oneLineWords(u.Words)),
+			Fix:         "Report it to deploy-guard's maintainers with this summary; setting source-dir or manifest explicitly may avoid the command meanwhile."}}}
+}
+
+func oneLineWords(s string) string {
+	return safetext.Truncate(strings.Join(strings.Fields(s), " "), 300)
+}
+
 // withoutFlaky judges a failed deployment again on the failures that remain
 // once the flaky tests are set apart: the verdict was reached before the
 // flaky check, and a flaky test must not be named as the reason.
@@ -104,7 +132,7 @@ func (a *action) withoutFlaky(v deploy.Verdict) deploy.Verdict {
 func (a *action) deploySpec(org string) sfcli.DeploySpec {
 	cfg := a.cfg
 	return sfcli.DeploySpec{
-		Target: sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir},
+		Target: a.target(),
 		Options: sfcli.Options{
 			PreDestructive: cfg.PreDestructive, PostDestructive: cfg.PostDestructive, PurgeOnDelete: cfg.PurgeOnDelete,
 			IgnoreWarnings: cfg.IgnoreWarnings, IgnoreConflicts: cfg.IgnoreConflicts, SinglePackage: cfg.SinglePackage,
@@ -115,6 +143,36 @@ func (a *action) deploySpec(org string) sfcli.DeploySpec {
 		Tests:     cfg.Tests,
 		TargetOrg: org,
 	}
+}
+
+// target decides, once for the whole run, what it deploys: the source-dir,
+// manifest (delta-from has become one), metadata or metadata-dir the inputs
+// name, or else the package directories of sfdx-project.json as explicit
+// --source-dir flags. Every command that deploys or validates (start,
+// validate, dry-run, the flaky rerun, fallback validate, the deploy after a
+// rerun, the full phase) takes it from deploySpec, so all deploy the same
+// content, and none is a bare `sf project deploy validate`, which the CLI
+// refuses as usage. Empty only in quick mode without a project.
+func (a *action) target() sfcli.Target {
+	cfg := a.cfg
+	t := sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir}
+	if t.Empty() && a.sfproject != nil {
+		t.SourceDirs = a.sfproject.SourceDirs()
+	}
+	return t
+}
+
+// rollbackTarget is what the rollback deploys from rollback-source-dir (sf
+// runs there): the package directories of its own sfdx-project.json, or,
+// for a plain source folder of this project, the folder itself.
+func (a *action) rollbackTarget() sfcli.Target {
+	if a.rollbackDir == "" {
+		return sfcli.Target{}
+	}
+	if p, err := sfproject.Load(a.rollbackDir); err == nil {
+		return sfcli.Target{SourceDirs: p.SourceDirs()}
+	}
+	return sfcli.Target{SourceDirs: []string{"."}}
 }
 
 // errorText is the whole error message sf printed for the outcome (a

@@ -80,6 +80,11 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 	}
 	att.ExitCode = out.ExitCode
 	a.maskLoginSecrets(out)
+	if err := sfcli.Refusal(shown, out); err != nil {
+		att.Outcome, att.Category, att.Decision = err.Error(), result.CategoryUnknown, "stop: sf refused the login command deploy-guard built"
+		a.run.Attempts = append(a.run.Attempts, att)
+		return "", a.refused(err.(*sfcli.UsageError))
+	}
 	if out.ExitCode == 0 && out.Envelope != nil && !out.Envelope.IsError() {
 		a.username = gjson.GetBytes(out.Envelope.Result, "username").String()
 		att.Outcome = "logged in as " + a.username

@@ -85,13 +85,18 @@ func TestRealShapesThroughAction(t *testing.T) {
 		status   string
 		category string
 		reason   []string // in the summary
+		// exit is the expected exit code when it is ExitInternal (sf
+		// refused a command as usage); otherwise it follows the status.
+		exit int
 	}{
 		{name: "real-sf/03 deploy start success", script: servedSF{"wait": {{fixture(t, "real-sf/03-sfv2-deploy-start-success-2024.json"), 0}}},
 			status: "succeeded", category: "none"},
 		{name: "real-sf/08 dry-run failing on coverage only", script: servedSF{"wait": {{fixture(t, "real-sf/08-sfv2-dryrun-coverage-warnings-only.json"), 1}}},
 			status: "failed", category: "coverage", reason: []string{"Test coverage of selected Apex Trigger is 0%, at least 1% test coverage is required"}},
+		// A command sf refuses as usage is deploy-guard's own bug: exit 3,
+		// category unknown, the command and the CLI's words, no retry.
 		{name: "real-sf/17 nonexistent flag exit 2", script: servedSF{"project deploy start": {{fixture(t, "real-sf/17-sfv2-deploy-error-nonexistent-flag-exit2.json"), 2}}},
-			status: "failed", category: "config", reason: []string{"Nonexistent flag: --loglevel"}},
+			exit: ExitInternal, status: "failed", category: "unknown", reason: []string{"deploy-guard itself failed", "sf project deploy start --async", "Nonexistent flag: --loglevel"}},
 		{name: "real-sf/27 legacy push result list with string line numbers", script: servedSF{"wait": {{fixture(t, "real-sf/27-sfdx-source-push-failed-string-linenums.json"), 1}}},
 			status: "failed", category: "metadata", reason: []string{"Annotation does not exist: AuraEnableds (12:5)", "GameEngine"}},
 		// Failed tests are re-run in a check-only deployment of the same
@@ -164,14 +169,17 @@ func TestRealShapesThroughAction(t *testing.T) {
 			e := newEnv(t, inputs)
 			e.answer = tc.script.answer(t)
 			code := e.run()
-			if code == ExitInternal {
+			if code == ExitInternal && tc.exit != ExitInternal {
 				t.Fatalf("internal error:\n%s", e.stdout.String())
+			}
+			if tc.exit == ExitInternal && code != ExitInternal {
+				t.Errorf("exit %d, want %d (deploy-guard itself failed)", code, ExitInternal)
 			}
 			out := e.outputs()
 			if out["status"] != tc.status {
 				t.Errorf("status %q, want %q (exit %d)\n%s", out["status"], tc.status, code, e.stdout.String())
 			}
-			if (code == ExitOK) != (tc.status == "succeeded" || tc.status == "recovered" || tc.status == "validated") {
+			if tc.exit == 0 && (code == ExitOK) != (tc.status == "succeeded" || tc.status == "recovered" || tc.status == "validated") {
 				t.Errorf("exit %d for status %q", code, out["status"])
 			}
 			if tc.category != "" && out["failure-category"] != tc.category {

@@ -622,6 +622,19 @@ func (p *parser) validate(c *Config) {
 	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.MetadataDir != "" {
 		p.fail(InputFallback, "%s splits a source-format project by type; it cannot split metadata-dir, use fallback: none or validate", c.Fallback)
 	}
+	if c.Fallback == FallbackPhased || c.Fallback == FallbackPartial {
+		// The first phase deploys types (--metadata) from the package
+		// directories: sf takes no --metadata beside a source-dir or a
+		// manifest, so it could not stay within the named source.
+		for _, in := range []struct {
+			name string
+			set  bool
+		}{{InputSourceDir, len(c.SourceDirs) > 0}, {InputManifest, c.Manifest != ""}, {InputMetadata, len(c.Metadata) > 0}} {
+			if in.set {
+				p.fail(InputFallback, "%s deploys its first phase by type from all the package directories, so it cannot keep to %s; remove %s (deploy the package directories) or use fallback: none or validate", c.Fallback, in.name, in.name)
+			}
+		}
+	}
 	if (c.Fallback == FallbackPhased || c.Fallback == FallbackPartial) && c.DeltaFrom != "" {
 		p.fail(InputFallback, "%s redeploys by type from the whole source, not the delta; use fallback: none or validate with delta-from", c.Fallback)
 	}

@@ -108,9 +108,10 @@ func TestParseDefaults(t *testing.T) {
 
 func TestParseValues(t *testing.T) {
 	c, err := Parse(env(map[string]string{
-		InputAccessToken:     "00D000000000001!AQ0AQtoken",
-		InputInstanceURL:     "http://127.0.0.1:8080",
-		InputManifest:        "manifest/package.xml",
+		InputAccessToken: "00D000000000001!AQ0AQtoken",
+		InputInstanceURL: "http://127.0.0.1:8080",
+		// No manifest: phased deploys the package directories (see
+		// TestParseErrors "partial manifest").
 		InputTestLevel:       "runspecifiedtests",
 		InputTests:           "InvoiceTest, AccountServiceTest\nOrderTest",
 		InputWait:            "15",
@@ -191,6 +192,9 @@ func TestParseErrors(t *testing.T) {
 		{"delta with post-destructive", map[string]string{InputDeltaFrom: "main", InputPostDestructive: "d.xml"}, InputPostDestructive, "the delta's deletions"},
 		{"delta with quick", map[string]string{InputMode: "quick", InputJobID: "0Af000000000001AAA", InputDeltaFrom: "main"}, InputDeltaFrom, "not used with mode: quick"},
 		{"delta phased", map[string]string{InputDeltaFrom: "main", InputFallback: "partial"}, InputFallback, "not the delta"},
+		{"phased source-dir", map[string]string{InputFallback: "phased", InputSourceDir: "force-app"}, InputFallback, "cannot keep to source-dir"},
+		{"partial manifest", map[string]string{InputFallback: "partial", InputManifest: "p.xml"}, InputFallback, "cannot keep to manifest"},
+		{"phased metadata", map[string]string{InputFallback: "phased", InputMetadata: "ApexClass"}, InputFallback, "remove metadata"},
 		{"validate notestrun points at dry-run", map[string]string{InputMode: "validate", InputTestLevel: "NoTestRun"}, InputTestLevel, "mode: dry-run"},
 	}
 	for _, tc := range cases {

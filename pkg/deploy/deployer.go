@@ -279,7 +279,7 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (string, Verd
 	since := r.d.Now().Add(-time.Minute)
 	out, err := r.call(ctx, kind, args)
 	if err != nil {
-		return "", Verdict{Category: result.CategoryConfig, Reason: err.Error()}, err
+		return "", errVerdict(err), err
 	}
 	if id := deployID(out); id != "" {
 		if out.Envelope.IsError() {
@@ -307,6 +307,9 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (string, Verd
 		r.lastAttempt().Category, r.lastAttempt().Outcome = v.Category, v.Reason
 	}
 	id, err := r.findSubmitted(ctx, since, mode)
+	if sfcli.IsRefused(err) {
+		return "", errVerdict(err), err
+	}
 	if cut {
 		r.noResubmit = true
 		if id != "" {
@@ -328,6 +331,15 @@ func (r *attemptRun) submit(ctx context.Context, mode config.Mode) (string, Verd
 	}
 	r.lastAttempt().Outcome = v.Reason + "; the org confirms no deployment started"
 	return "", v, nil
+}
+
+// errVerdict is the verdict of a call that did not run (config: sf could
+// not be started) or that sf refused as usage (unknown: deploy-guard's bug).
+func errVerdict(err error) Verdict {
+	if sfcli.IsRefused(err) {
+		return Verdict{Category: result.CategoryUnknown, Reason: err.Error()}
+	}
+	return Verdict{Category: result.CategoryConfig, Reason: err.Error()}
 }
 
 // deployID is the job an output names, if any.
@@ -424,7 +436,7 @@ func (r *attemptRun) waitFor(ctx context.Context, id string) (*result.Deploy, Ve
 		start := r.d.Now()
 		out, err := r.call(ctx, "wait", sfcli.DeployReportWait(id, r.d.TargetOrg, wait))
 		if err != nil {
-			return last, Verdict{Category: result.CategoryConfig, Reason: err.Error()}, err
+			return last, errVerdict(err), err
 		}
 		if ctx.Err() != nil {
 			return last, Verdict{Category: result.CategoryUnknown, Reason: "canceled"}, nil
@@ -587,6 +599,13 @@ func (d *Deployer) call(ctx context.Context, o *Outcome, n int, kind string, inv
 			a.Outcome = st
 		}
 	}
+	// A command sf refuses as usage can never succeed: it is never retried
+	// and ends the run as deploy-guard's own failure (see sfcli.Refusal).
+	refused := sfcli.Refusal(inv.Args, out)
+	if refused != nil {
+		a.Category, a.Outcome = result.CategoryUnknown, "refused as usage by sf: "+refused.(*sfcli.UsageError).Words
+		a.Decision = "stop: sf refused the command deploy-guard built; not retried"
+	}
 	o.Attempts = append(o.Attempts, a)
 	if d.Record != nil {
 		d.Record(a, out)
@@ -597,6 +616,9 @@ func (d *Deployer) call(ctx context.Context, o *Outcome, n int, kind string, inv
 		d.Log.Untrusted("sf reported:", []byte(out.Envelope.Name+": "+out.Envelope.Message))
 	}
 	d.Log.Untrusted("sf stderr:", out.Stderr)
+	if refused != nil {
+		return out, refused
+	}
 	return out, nil
 }
 

@@ -42,6 +42,8 @@ type Recovery struct {
 	// RollbackDir is a checkout of the last good release, deployed back when
 	// the health check fails.
 	RollbackDir string
+	// RollbackTarget is what the rollback deploys, sf running in RollbackDir.
+	RollbackTarget sfcli.Target
 }
 
 // Report is the outcome of a deployment with recovery.
@@ -63,13 +65,13 @@ func (rc *Recovery) Run(ctx context.Context, req Request) *Report {
 	if rep.Succeeded {
 		rep.Recovered = rep.DeploymentAttempts() > 1
 	}
-	if rc.RerunFailedTests && rc.onlyTestsFailed(rep.Outcome) && ctx.Err() == nil && rc.inTime(req, rep, "re-run the failed tests") {
+	if rc.RerunFailedTests && rep.Err == nil && rc.onlyTestsFailed(rep.Outcome) && ctx.Err() == nil && rc.inTime(req, rep, "re-run the failed tests") {
 		rc.rerunFlaky(ctx, req, rep)
 	}
-	if !rep.Succeeded && !rep.Canceled && ctx.Err() == nil && rc.fallbackApplies(rep.Verdict.Category) && rc.inTime(req, rep, fmt.Sprintf("try fallback %s", rc.Fallback)) {
+	if !rep.Succeeded && !rep.Canceled && rep.Err == nil && ctx.Err() == nil && rc.fallbackApplies(rep.Verdict.Category) && rc.inTime(req, rep, fmt.Sprintf("try fallback %s", rc.Fallback)) {
 		rc.fallback(ctx, req, rep)
 	}
-	if rep.Succeeded && !req.Mode.CheckOnly() && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil && rc.inTime(req, rep, "run the health check") {
+	if rep.Succeeded && rep.Err == nil && !req.Mode.CheckOnly() && len(rc.HealthCheckTests) > 0 && ctx.Err() == nil && rc.inTime(req, rep, "run the health check") {
 		rc.healthCheck(ctx, req, rep)
 	}
 	return rep
@@ -150,6 +152,9 @@ func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 			}
 		}
 		out := rc.Deployer.Run(ctx, check)
+		if rep.refused(out) {
+			return
+		}
 		rep.Attempts = append(rep.Attempts, out.Attempts...)
 		if out.Deploy != nil && out.Deploy.Finished() && out.Deploy.Status != "Canceled" && !out.Deploy.HasComponentErrors() {
 			run = out.Deploy
@@ -283,6 +288,9 @@ func (rc *Recovery) fallback(ctx context.Context, req Request, rep *Report) {
 		v.Mode, v.Kind, v.FirstAttempt, v.MaxAttempts = config.ModeValidate, "fallback-validate", n, 1
 		out := rc.Deployer.Run(ctx, v)
 		failed := rep.Verdict
+		if rep.refused(out) {
+			return
+		}
 		if rep.mergeRecovery(out, "finish the fallback validation") {
 			return
 		}
@@ -314,7 +322,7 @@ func (rc *Recovery) fallback(ctx context.Context, req Request, rep *Report) {
 		p := req
 		p.Spec, p.Kind, p.FirstAttempt = ph.Spec, "phase-"+ph.Name, n+i
 		out := rc.Deployer.Run(ctx, p)
-		if rep.mergeRecovery(out, what) {
+		if rep.refused(out) || rep.mergeRecovery(out, what) {
 			return
 		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("fallback %s, phase %d/%d (%s): %s.", rc.Fallback, i+1, len(phases), ph.Name, outcomeWord(out)))
@@ -340,6 +348,10 @@ func outcomeWord(o *Outcome) string {
 func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
 	n := rep.DeploymentAttempts()
 	run, err := rc.runTests(ctx, req.Deadline, rep.Outcome, n, "health-check", rc.HealthCheckTests)
+	if sfcli.IsRefused(err) {
+		rep.Succeeded, rep.Recovered, rep.Err = false, false, err
+		return
+	}
 	if err == nil && len(run.Failures) == 0 {
 		rep.Attempts[len(rep.Attempts)-1].Decision = "done: health check passed"
 		return
@@ -369,8 +381,11 @@ func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
 	rep.Attempts[len(rep.Attempts)-1].Decision = "health check failed: deploy the rollback checkout"
 	rb := req
 	rb.Mode, rb.Kind, rb.FirstAttempt, rb.MaxAttempts, rb.Dir = config.ModeDeploy, "rollback", n, 0, rc.RollbackDir
-	rb.Spec = sfcli.DeploySpec{TestLevel: req.Spec.TestLevel, Tests: req.Spec.Tests, TargetOrg: req.Spec.TargetOrg}
+	rb.Spec = sfcli.DeploySpec{Target: rc.RollbackTarget, TestLevel: req.Spec.TestLevel, Tests: req.Spec.Tests, TargetOrg: req.Spec.TargetOrg}
 	out := rc.Deployer.Run(ctx, rb)
+	if rep.refused(out) {
+		return
+	}
 	rep.Attempts = append(rep.Attempts, out.Attempts...)
 	rep.NextSteps = append(rep.NextSteps, out.NextSteps...)
 	rep.RolledBack = out.Succeeded
@@ -379,6 +394,18 @@ func (rc *Recovery) healthCheck(ctx context.Context, req Request, rep *Report) {
 	} else {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The health check failed and the rollback deployment of %s failed too (%s): the org runs the new release. Act now.", rc.RollbackDir, out.Verdict.Reason))
 	}
+}
+
+// refused merges a recovery deployment that sf refused as usage: the run
+// stops there, failed by deploy-guard's own command (Err), and nothing more
+// is tried.
+func (rep *Report) refused(o *Outcome) bool {
+	if !sfcli.IsRefused(o.Err) {
+		return false
+	}
+	rep.merge(o)
+	rep.Succeeded, rep.Recovered = false, false
+	return true
 }
 
 // mergeRecovery merges the outcome of a recovery deployment. When the time

@@ -16,14 +16,22 @@ var jobIDRE = regexp.MustCompile(`^0Af[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$`)
 // followed.
 func IsJobID(id string) bool { return jobIDRE.MatchString(id) }
 
-// Target says what to deploy: at most one of the four is set; none means
-// the project's package directories.
+// Target says what to deploy: at most one of the four is set. The action
+// never sends an empty one to deploy or validate (app's target names the
+// package directories instead); only quick deploys take none.
 type Target struct {
 	SourceDirs []string
 	Manifest   string
 	Metadata   []string
 	// MetadataDir is a Metadata-API-format folder or zip.
 	MetadataDir string
+}
+
+// Empty reports whether the target names nothing: sf would then refuse the
+// validate command as usage ("Exactly one of the following must be
+// provided"), so the action never sends one (see app's target).
+func (t Target) Empty() bool {
+	return len(t.SourceDirs) == 0 && t.Manifest == "" && len(t.Metadata) == 0 && t.MetadataDir == ""
 }
 
 // Options are the deploy flags beside the target and the tests.

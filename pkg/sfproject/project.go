@@ -181,6 +181,28 @@ func (p *Project) CheckDirs() []error {
 	return errs
 }
 
+// SourceDirs are the package directories as sf's --source-dir values, in
+// the file's order, each once: what `sf project deploy` deploys when no
+// source is named, spelled out so that every command of a run (validate,
+// a rerun, a fallback, a phase) deploys the same content. Relative paths
+// stay relative to the project directory, where sf runs; one that starts
+// with "-" gets "./" so the CLI cannot read it as a flag.
+func (p *Project) SourceDirs() []string {
+	seen := map[string]bool{}
+	out := make([]string, 0, len(p.PackageDirs))
+	for _, d := range p.PackageDirs {
+		c := filepath.ToSlash(filepath.Clean(filepath.FromSlash(d)))
+		if strings.HasPrefix(c, "-") {
+			c = "./" + c
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Abs resolves a path relative to the project directory.
 func (p *Project) Abs(rel string) string {
 	if filepath.IsAbs(rel) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -278,5 +279,29 @@ func TestPosition(t *testing.T) {
 	}
 	if l, c := Position(data, 100); l != 2 || c != 5 {
 		t.Errorf("Position past the end = %d:%d", l, c)
+	}
+}
+
+func TestSourceDirs(t *testing.T) {
+	cases := []struct {
+		name, json string
+		want       []string
+	}{
+		{"one", `{"packageDirectories":[{"path":"force-app","default":true}]}`, []string{"force-app"}},
+		{"order kept, default not first", `{"packageDirectories":[{"path":"core"},{"path":"app","default":true}]}`, []string{"core", "app"}},
+		{"cleaned and each once", `{"packageDirectories":[{"path":"./force-app/"},{"path":"force-app"},{"path":"lib//x"}]}`, []string{"force-app", "lib/x"}},
+		{"nested", `{"packageDirectories":[{"path":"packages/core/src"}]}`, []string{"packages/core/src"}},
+		{"flag-like path cannot become a flag", `{"packageDirectories":[{"path":"--purge-on-delete"}]}`, []string{"./--purge-on-delete"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse(t.TempDir(), []byte(tc.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.SourceDirs(); !slices.Equal(got, tc.want) {
+				t.Errorf("SourceDirs() = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
