@@ -22,6 +22,8 @@ type realWorldError struct {
 	Transient bool            `json:"transient"`
 	Where     Scope           `json:"where"`
 	Source    string          `json:"source"`
+	// Split is "dev" or "heldout" (see split_test.go).
+	Split string `json:"split"`
 }
 
 // The corpus targets: 95% of the categories and every retry decision right
