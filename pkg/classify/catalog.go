@@ -59,6 +59,9 @@ func loadBuiltin() {
 		if err == nil {
 			builtinCompiled, err = compileAll(ps, builtinSource, true)
 		}
+		for i := range builtinCompiled {
+			builtinCompiled[i].builtin = true
+		}
 		if err != nil {
 			panic("classify: embedded catalog is broken: " + err.Error())
 		}
@@ -361,6 +364,8 @@ type compiled struct {
 	re     func() *regexp.Regexp
 	scopes uint8 // bit set of scopes; 0 means all
 	pre    prefilter
+	// builtin marks the embedded catalog's entries.
+	builtin bool
 }
 
 // matches reports whether text, which passed the prefilter, matches.

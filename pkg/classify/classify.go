@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -93,36 +94,65 @@ func Order() []result.Category {
 	return append([]result.Category(nil), result.Categories...)
 }
 
+// fallbackMark starts the explanation of every fallback diagnosis, so the
+// summary says that no catalog entry recognised the message.
+const fallbackMark = "No catalog pattern matched this message (fallback). "
+
 // Fallback diagnoses used when no pattern matches.
 var fallbacks = map[Scope]result.Diagnosis{
-	// An unrecognised component problem is reported as unknown, not guessed
-	// to be a metadata error: the reason carries the raw problem text.
+	// An unrecognised component problem is never unknown: the org refused
+	// the component, and the text tells a missing thing (see
+	// missingThingRE) from any other problem with the component itself.
 	ScopeComponent: {
-		Category:    result.CategoryUnknown,
-		Explanation: "The org rejected this component; no catalog pattern recognised the message.",
+		Category:    result.CategoryMetadata,
+		Explanation: fallbackMark + "The org rejected this component.",
 		Fix:         "Read the problem text and the component source at the reported line, fix it locally and check it with `sf project deploy validate --source-dir <path> --target-org <org>`.",
 	},
 	ScopeTest: {
 		Category:    result.CategoryTest,
-		Explanation: "An Apex test method failed; no catalog pattern recognised the message.",
+		Explanation: fallbackMark + "An Apex test method failed.",
 		Fix:         "Run the test on its own with `sf apex run test --tests Class.method --synchronous --result-format human --target-org <org>` and follow the stack trace.",
 	},
 	ScopeCoverage: {
 		Category:    result.CategoryCoverage,
-		Explanation: "Code coverage did not meet the requirement for this deployment.",
+		Explanation: fallbackMark + "Code coverage did not meet the requirement for this deployment.",
 		Fix:         "Add tests for the uncovered lines listed in the coverage report, or run a wider test level.",
 	},
 	ScopeError: {
 		Category:    result.CategoryUnknown,
-		Explanation: "The command failed with an error no catalog pattern recognised.",
+		Explanation: fallbackMark + "The command failed with an error the catalog does not know.",
 		Fix:         "Read the full error in the step log; if it is a recurring error, add a pattern for it to the error-catalog file.",
 	},
 }
 
+// missingFallback is the fallback of a component problem that names a
+// missing thing.
+var missingFallback = result.Diagnosis{
+	Category:    result.CategoryDependency,
+	Explanation: fallbackMark + "The component refers to something the org does not have (a class, field, object, component or value).",
+	Fix:         "Deploy the missing component in the same deployment (add it to the manifest or source folder) or create it in the org first, or correct the reference.",
+}
+
+// missingThingRE recognises a problem that names a missing thing: not
+// found, does not exist, no such, an invalid (cross) reference, not
+// defined, and their usual variants.
+var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation`)
+
+// fallback is the diagnosis of a text no pattern matched in scope.
+func fallback(scope Scope, text string) result.Diagnosis {
+	if scope == ScopeComponent && missingThingRE.MatchString(text) {
+		return missingFallback
+	}
+	return fallbacks[scope]
+}
+
 // Text classifies one text in the given scope: the first pattern that applies
 // to the scope and matches wins; otherwise the scope's fallback is returned
-// (component → unknown, test → test, coverage → coverage, error → unknown)
-// with an empty PatternID.
+// (component → dependency when the text names a missing thing, metadata
+// otherwise; test → test; coverage → coverage; error → unknown) with an
+// empty PatternID and an explanation that says it is a fallback. A coverage
+// warning is a coverage failure whatever its wording: only user patterns
+// and coverage entries of the built-in catalog apply to it.
 func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	if c == nil {
 		c = Default()
@@ -134,7 +164,8 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	folded := foldString(text)
 	for i := range c.patterns {
 		p := &c.patterns[i]
-		if !p.appliesTo(bit) || !p.pre.pass(folded) || !p.matches(text) {
+		if !p.appliesTo(bit) || (scope == ScopeCoverage && p.builtin && p.Category != result.CategoryCoverage) ||
+			!p.pre.pass(folded) || !p.matches(text) {
 			continue
 		}
 		d := result.Diagnosis{
@@ -150,11 +181,11 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 			d.Category, d.Transient = result.CategoryTest, true
 		}
 		if d.Explanation == "" {
-			d.Explanation = fallbacks[scope].Explanation
+			d.Explanation = strings.TrimPrefix(fallbacks[scope].Explanation, fallbackMark)
 		}
 		return d
 	}
-	return fallbacks[scope]
+	return fallback(scope, text)
 }
 
 // componentText is what ScopeComponent patterns see for f.
