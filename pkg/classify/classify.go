@@ -3,6 +3,8 @@ package classify
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -344,8 +346,23 @@ func (c *Classifier) Deploy(d *result.Deploy) Verdict {
 }
 
 // Error classifies an sf error envelope from its name, message and exit
-// code. The text matched is "name: message". Exit code 69 (the deploy was
-// still in progress) and the name ClientTimeoutError always give timeout.
+// code, the name and the exit code before the wording:
+//
+//  0. a user pattern that matches "name: message" wins, and a request that
+//     failed at the network level (networkPatterns) is transient whatever
+//     error wraps it (a login, a report, a submission);
+//  1. a specific error class name (CamelCase, not Error, SfError...) that a
+//     pattern recognises on its own decides (InvalidProjectWorkspaceError →
+//     config, NamedOrgNotFoundError → auth), whatever the message says. A
+//     platform or OAuth code as name (ERROR_HTTP_420, sf:INVALID_SESSION_ID,
+//     invalid_grant) does not: the message says more;
+//  2. exit code 2 (a usage error) is config;
+//  3. otherwise the text "name: message" is matched.
+//
+// A message in sf's human form "Error (Name): ..." or "Error (2): ..." gives
+// the name or the exit code when the envelope does not. Exit code 69 (the
+// deploy was still in progress) and the name ClientTimeoutError always give
+// timeout.
 func (c *Classifier) Error(name, message string, exitCode int) Verdict {
 	if c == nil {
 		c = Default()
@@ -354,9 +371,10 @@ func (c *Classifier) Error(name, message string, exitCode int) Verdict {
 	if name != "" {
 		text = name + ": " + message
 	}
-	diag := c.Text(ScopeError, text)
+	name, exitCode = errorIdentity(name, message, exitCode)
+	diag := c.errorDiagnosis(name, text, exitCode)
 	if (exitCode == 69 || name == "ClientTimeoutError") && diag.Category != result.CategoryTimeout {
-		diag = c.timeoutDiagnosis()
+		diag = c.builtinDiagnosis("client-timeout")
 	}
 	return Verdict{
 		Category:  diag.Category,
@@ -366,22 +384,106 @@ func (c *Classifier) Error(name, message string, exitCode int) Verdict {
 	}
 }
 
-// timeoutDiagnosis is the diagnosis of the built-in client-timeout pattern.
-func (c *Classifier) timeoutDiagnosis() result.Diagnosis {
+// humanErrorRE is sf's human error line: "Error (NamedOrgNotFoundError): ..."
+// or "Error (2): ...".
+var humanErrorRE = regexp.MustCompile(`^\s*Error \((\w+)\):`)
+
+// errorClassRE is the shape of an sf error class name.
+var errorClassRE = regexp.MustCompile(`^[A-Z][a-z][A-Za-z0-9]*$`)
+
+// genericErrorNames say nothing about the error.
+var genericErrorNames = map[string]bool{
+	"": true, "Error": true, "SfError": true, "SfdxError": true, "CLIError": true, "TypeError": true,
+	"UnexpectedError": true, "UnknownError": true, "error": true,
+}
+
+// errorIdentity completes the envelope's name and exit code from a message
+// in sf's human form.
+func errorIdentity(name, message string, exitCode int) (string, int) {
+	m := humanErrorRE.FindStringSubmatch(message)
+	if m == nil {
+		return name, exitCode
+	}
+	if n, err := strconv.Atoi(m[1]); err == nil {
+		if exitCode <= 1 {
+			exitCode = n
+		}
+	} else if genericErrorNames[name] {
+		name = m[1]
+	}
+	return name, exitCode
+}
+
+// networkPatterns are the built-in entries for a request that failed at the
+// network level (a reset, a socket timeout, a failed DNS lookup, an HTTP 5xx
+// from a proxy or the instance): the cause under whatever error wraps it.
+var networkPatterns = []string{
+	"connection-reset", "connection-timed-out", "dns-lookup-failed", "tls-disconnected",
+	"retry-limit-network", "http-5xx", "server-unavailable",
+}
+
+// errorDiagnosis applies the order of Error.
+func (c *Classifier) errorDiagnosis(name, text string, exitCode int) result.Diagnosis {
+	d := c.Text(ScopeError, text)
+	if c.isUser(d.PatternID) || slices.Contains(networkPatterns, d.PatternID) {
+		return d
+	}
+	if n, ok := c.firstOf(networkPatterns, text); ok {
+		return n
+	}
+	if !genericErrorNames[name] && errorClassRE.MatchString(name) {
+		if d := c.Text(ScopeError, name); d.PatternID != "" && d.Category != result.CategoryUnknown {
+			return d
+		}
+	}
+	if exitCode == 2 && d.Category != result.CategoryConfig {
+		return c.builtinDiagnosis("cli-usage-error")
+	}
+	return d
+}
+
+// isUser reports whether id is one of the user's patterns.
+func (c *Classifier) isUser(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := range c.patterns {
+		if p := &c.patterns[i]; !p.builtin && p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// firstOf returns the diagnosis of the first built-in entry among ids that
+// matches text in the error scope.
+func (c *Classifier) firstOf(ids []string, text string) (result.Diagnosis, bool) {
+	loadBuiltin()
+	folded := foldString(text)
+	for _, id := range ids {
+		for i := range builtinCompiled {
+			p := &builtinCompiled[i]
+			if p.ID == id && p.pre.pass(folded) && p.matches(text) {
+				return c.builtinDiagnosis(id), true
+			}
+		}
+	}
+	return result.Diagnosis{}, false
+}
+
+// builtinDiagnosis is the diagnosis of the built-in pattern id, which exists
+// (a test checks every id this file names).
+func (c *Classifier) builtinDiagnosis(id string) result.Diagnosis {
 	loadBuiltin()
 	for i := range builtinCompiled {
-		if p := &builtinCompiled[i]; p.ID == "client-timeout" {
+		if p := &builtinCompiled[i]; p.ID == id {
 			return result.Diagnosis{
-				Category: result.CategoryTimeout, PatternID: p.ID,
+				Category: p.Category, Transient: p.Transient, PatternID: p.ID,
 				Explanation: p.Explanation, Fix: p.Fix,
 			}
 		}
 	}
-	return result.Diagnosis{
-		Category:    result.CategoryTimeout,
-		Explanation: "The command stopped waiting while the deployment was still running.",
-		Fix:         "Follow the same job with `sf project deploy report --job-id <id> --target-org <org> --wait 30`.",
-	}
+	panic("classify: no built-in pattern " + id)
 }
 
 func plural(n int, s string) string {
