@@ -140,6 +140,11 @@ var missingFallback = result.Diagnosis{
 // defined, and their usual variants.
 var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation`)
 
+// typeFallbacks are the built-in component entries that decide from the
+// component's type alone ("[type: ApexClass; ..."): they are fallbacks too,
+// so a problem that names a missing thing is a dependency before them.
+var typeFallbacks = []string{"apex-compile-error", "flow-error"}
+
 // fallback is the diagnosis of a text no pattern matched in scope.
 func fallback(scope Scope, text string) result.Diagnosis {
 	if scope == ScopeComponent && missingThingRE.MatchString(text) {
@@ -169,6 +174,9 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 		if !p.appliesTo(bit) || (scope == ScopeCoverage && p.builtin && p.Category != result.CategoryCoverage) ||
 			!p.pre.pass(folded) || !p.matches(text) {
 			continue
+		}
+		if scope == ScopeComponent && p.builtin && slices.Contains(typeFallbacks, p.ID) && missingThingRE.MatchString(text) {
+			return missingFallback
 		}
 		d := result.Diagnosis{
 			Category:    p.Category,

@@ -47,6 +47,31 @@ func TestComponentFallback(t *testing.T) {
 	}
 }
 
+// TestMissingThingBeforeTypeFallback: a component of a type the catalog
+// only knows by its type (Apex, Flow) is a dependency when the problem names
+// a missing thing, whatever the type says. The Apex problems are real
+// development-part messages; the Flow one is written for this test (no
+// specific entry matches it, so only the type entry competes).
+func TestMissingThingBeforeTypeFallback(t *testing.T) {
+	cases := []struct {
+		typ, problem string
+		want         result.Category
+	}{
+		{"ApexClass", "Could not resolve standard field's name.", result.CategoryDependency},
+		{"ApexClass", "In field: apexClass - no ApexClass named LogHandler found", result.CategoryDependency},
+		{"Flow", "We couldn't find the referenced element Get_Account; it is not defined in this flow.", result.CategoryDependency},
+		{"ApexClass", "Expression cannot be a statement.", result.CategoryMetadata},
+		{"ApexTrigger", "Illegal assignment from Map to Map", result.CategoryMetadata},
+	}
+	for _, tc := range cases {
+		f := result.ComponentFailure{Type: tc.typ, FullName: "Foo", Problem: tc.problem, ProblemType: "Error"}
+		Default().Component(&f)
+		if f.Category != tc.want {
+			t.Errorf("%s %.70q: got %s (%q), want %s", tc.typ, tc.problem, f.Category, f.PatternID, tc.want)
+		}
+	}
+}
+
 // TestComponentFallbackOnDevelopmentPart measures the fallback alone over
 // the development part's component failures labelled dependency or
 // metadata: how well the wording tells a missing thing from the rest.

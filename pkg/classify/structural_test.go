@@ -130,7 +130,7 @@ func TestNamedBuiltinPatternsExist(t *testing.T) {
 	for _, p := range Builtin() {
 		ids[p.ID] = true
 	}
-	for _, id := range append([]string{"client-timeout", "cli-usage-error"}, networkPatterns...) {
+	for _, id := range append(append([]string{"client-timeout", "cli-usage-error"}, networkPatterns...), typeFallbacks...) {
 		if !ids[id] {
 			t.Errorf("classify.go names %q, which is not in catalog.yaml", id)
 		}
