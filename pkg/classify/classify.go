@@ -140,6 +140,21 @@ var missingFallback = result.Diagnosis{
 // defined, and their usual variants.
 var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation`)
 
+// scopeCategory reports whether a built-in entry of category cat may decide
+// a text of scope: a coverage warning is a coverage failure whatever its
+// wording, and a failed test is a test failure (flaky when the platform
+// failed under it) or a governor limit, never an auth, config or timeout
+// problem of the run.
+func scopeCategory(scope Scope, cat result.Category) bool {
+	switch scope {
+	case ScopeCoverage:
+		return cat == result.CategoryCoverage
+	case ScopeTest:
+		return cat == result.CategoryTest || cat == result.CategoryLimits || cat == result.CategoryTransient
+	}
+	return true
+}
+
 // typeFallbacks are the built-in component entries that decide from the
 // component's type alone ("[type: ApexClass; ..."): they are fallbacks too,
 // so a problem that names a missing thing is a dependency before them.
@@ -158,8 +173,8 @@ func fallback(scope Scope, text string) result.Diagnosis {
 // (component → dependency when the text names a missing thing, metadata
 // otherwise; test → test; coverage → coverage; error → unknown) with an
 // empty PatternID and an explanation that says it is a fallback. A coverage
-// warning is a coverage failure whatever its wording: only user patterns
-// and coverage entries of the built-in catalog apply to it.
+// warning is a coverage failure whatever its wording, and a failed test a
+// test failure or a governor limit: see scopeCategory.
 func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	if c == nil {
 		c = Default()
@@ -171,7 +186,7 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	folded := foldString(text)
 	for i := range c.patterns {
 		p := &c.patterns[i]
-		if !p.appliesTo(bit) || (scope == ScopeCoverage && p.builtin && p.Category != result.CategoryCoverage) ||
+		if !p.appliesTo(bit) || (p.builtin && !scopeCategory(scope, p.Category)) ||
 			!p.pre.pass(folded) || !p.matches(text) {
 			continue
 		}

@@ -40,7 +40,9 @@
 //   - test: a failed Apex test, matched on "<message>\n<stackTrace>".
 //     No match → test. A transient platform error inside a test is reported as
 //     category test with Transient set (the fix is to re-run the test), except
-//     governor limits (System.LimitException), which are limits.
+//     governor limits (System.LimitException), which are limits. Built-in
+//     entries of other categories (auth, config, timeout...) do not apply: a
+//     failed test is a test failure whatever words its exception carries.
 //   - coverage: a codeCoverageWarnings message. Only user patterns and the
 //     built-in coverage entries apply: a coverage warning is a coverage
 //     failure whatever its wording. No match → coverage.

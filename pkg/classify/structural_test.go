@@ -136,3 +136,28 @@ func TestNamedBuiltinPatternsExist(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedTestIsATestFailure: a failed test is a test failure or a
+// governor limit whatever words its exception carries; no built-in auth,
+// config or timeout entry decides it (messages written for this test: the
+// development part has none that reach such an entry).
+func TestFailedTestIsATestFailure(t *testing.T) {
+	cases := []struct {
+		msg       string
+		want      result.Category
+		transient bool
+	}{
+		{"System.CalloutException: Read timed out", result.CategoryTest, false},
+		{"System.CalloutException: Unauthorized endpoint; INVALID_SESSION_ID: Session expired or invalid", result.CategoryTest, false},
+		{"System.StringException: Invalid id: no such file or directory", result.CategoryTest, false},
+		{"System.LimitException: Too many SOQL queries: 101", result.CategoryLimits, false},
+		{"System.DmlException: Insert failed. First exception on row 0; first error: UNABLE_TO_LOCK_ROW, unable to obtain exclusive access to this record: []", result.CategoryTest, true},
+	}
+	for _, tc := range cases {
+		tf := result.TestFailure{Class: "T", Method: "m", Message: tc.msg}
+		Default().Test(&tf)
+		if tf.Category != tc.want || tf.Transient != tc.transient {
+			t.Errorf("%.80q: got %s transient=%v (%q), want %s transient=%v", tc.msg, tf.Category, tf.Transient, tf.PatternID, tc.want, tc.transient)
+		}
+	}
+}
