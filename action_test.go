@@ -3,12 +3,15 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/config"
 )
 
@@ -334,5 +337,51 @@ func TestLicense(t *testing.T) {
 	}
 	if !strings.Contains(readSource(t, "README.md"), "[LICENSE](LICENSE)") {
 		t.Error("README does not link LICENSE")
+	}
+}
+
+// TestCatalogDocsMatchTheLoader keeps what README.md and action.yml tell
+// users about the error catalog in line with the loader and the built-in
+// catalog: the field list, the number of built-in expressions, and the
+// README's example, which must load.
+func TestCatalogDocsMatchTheLoader(t *testing.T) {
+	fields := strings.Join(classify.Fields(), ", ")
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listRE := regexp.MustCompile(`extra error patterns \(([a-z, ]+)\)`)
+	for _, doc := range []struct{ name, text string }{
+		{"action.yml", readAction(t).Inputs[config.InputErrorCatalog].Description},
+		{"README.md", string(readme)},
+	} {
+		m := listRE.FindStringSubmatch(doc.text)
+		if m == nil {
+			t.Errorf("%s: the error-catalog description lists no fields", doc.name)
+		} else if m[1] != fields {
+			t.Errorf("%s: error-catalog fields (%s), the loader accepts (%s)", doc.name, m[1], fields)
+		}
+	}
+	for _, f := range classify.Fields() {
+		if !strings.Contains(string(readme), "`"+f+"`") {
+			t.Errorf("README.md does not name the catalog field `%s`", f)
+		}
+	}
+	m := regexp.MustCompile(`error catalog: (\d+) regular expressions`).FindSubmatch(readme)
+	if n := len(classify.Builtin()); m == nil || string(m[1]) != strconv.Itoa(n) {
+		t.Errorf("README.md gives the built-in catalog size as %q, it has %d entries", m, n)
+	}
+	_, after, _ := strings.Cut(string(readme), "Add your own patterns with `error-catalog`")
+	_, example, ok := strings.Cut(after, "```yaml\n")
+	example, _, _ = strings.Cut(example, "```")
+	if !ok || example == "" {
+		t.Fatal("README.md has no error-catalog example")
+	}
+	path := filepath.Join(t.TempDir(), "errors.yaml")
+	if err := os.WriteFile(path, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := classify.LoadFile(path); err != nil || len(ps) == 0 {
+		t.Errorf("the README's error-catalog example does not load: %v", err)
 	}
 }

@@ -40,9 +40,32 @@ var patternCategories = map[result.Category]bool{
 var validScopes = map[Scope]bool{ScopeComponent: true, ScopeTest: true, ScopeError: true, ScopeCoverage: true}
 
 // knownFields are the keys a pattern entry may have.
-var knownFields = map[string]bool{
-	"id": true, "category": true, "transient": true, "applies": true,
-	"match": true, "explanation": true, "fix": true, "examples": true,
+var knownFields = func() map[string]bool {
+	m := map[string]bool{}
+	for _, f := range Fields() {
+		m[f] = true
+	}
+	return m
+}()
+
+// Fields returns the keys a catalog entry may have, in the documented order.
+func Fields() []string {
+	return []string{"id", "category", "transient", "applies", "match", "explanation", "fix", "examples"}
+}
+
+// fieldAliases are keys users write for a known field; the error names the
+// right one.
+var fieldAliases = map[string]string{
+	"pattern": "match", "regex": "match", "regexp": "match", "expression": "match",
+	"scope": "applies", "scopes": "applies", "retry": "transient", "retryable": "transient",
+}
+
+// unknownField describes an unknown key k.
+func unknownField(k string) string {
+	if right, ok := fieldAliases[strings.ToLower(k)]; ok {
+		return fmt.Sprintf("unknown field %q: the field is called %q", k, right)
+	}
+	return fmt.Sprintf("unknown field %q", k)
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -58,6 +81,9 @@ func loadBuiltin() {
 		ps, err := parseCatalog(builtinCatalog, "catalog.yaml", false)
 		if err == nil {
 			builtinCompiled, err = compileAll(ps, builtinSource, true)
+		}
+		for i := range builtinCompiled {
+			builtinCompiled[i].builtin = true
 		}
 		if err != nil {
 			panic("classify: embedded catalog is broken: " + err.Error())
@@ -212,7 +238,7 @@ func parseJSON(b []byte) ([]Pattern, error) {
 		id := jsonID(fields)
 		for k := range fields {
 			if !knownFields[k] {
-				return nil, fmt.Errorf("%s: unknown field %q", entryName(i, id), k)
+				return nil, fmt.Errorf("%s: %s", entryName(i, id), unknownField(k))
 			}
 		}
 		var p Pattern
@@ -297,7 +323,7 @@ func parseYAML(b []byte) ([]Pattern, error) {
 			k, v := n.Content[j], n.Content[j+1]
 			target := p.field(k.Value)
 			if target == nil {
-				return nil, fmt.Errorf("%s: unknown field %q (line %d)", entryName(i, id), k.Value, k.Line)
+				return nil, fmt.Errorf("%s: %s (line %d)", entryName(i, id), unknownField(k.Value), k.Line)
 			}
 			if seen[k.Value] {
 				return nil, fmt.Errorf("%s: %s: field given twice (line %d)", entryName(i, id), k.Value, k.Line)
@@ -361,6 +387,8 @@ type compiled struct {
 	re     func() *regexp.Regexp
 	scopes uint8 // bit set of scopes; 0 means all
 	pre    prefilter
+	// builtin marks the embedded catalog's entries.
+	builtin bool
 }
 
 // matches reports whether text, which passed the prefilter, matches.

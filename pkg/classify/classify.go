@@ -2,6 +2,9 @@ package classify
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -93,36 +96,85 @@ func Order() []result.Category {
 	return append([]result.Category(nil), result.Categories...)
 }
 
+// fallbackMark starts the explanation of every fallback diagnosis, so the
+// summary says that no catalog entry recognised the message.
+const fallbackMark = "No catalog pattern matched this message (fallback). "
+
 // Fallback diagnoses used when no pattern matches.
 var fallbacks = map[Scope]result.Diagnosis{
-	// An unrecognised component problem is reported as unknown, not guessed
-	// to be a metadata error: the reason carries the raw problem text.
+	// An unrecognised component problem is never unknown: the org refused
+	// the component, and the text tells a missing thing (see
+	// missingThingRE) from any other problem with the component itself.
 	ScopeComponent: {
-		Category:    result.CategoryUnknown,
-		Explanation: "The org rejected this component; no catalog pattern recognised the message.",
+		Category:    result.CategoryMetadata,
+		Explanation: fallbackMark + "The org rejected this component.",
 		Fix:         "Read the problem text and the component source at the reported line, fix it locally and check it with `sf project deploy validate --source-dir <path> --target-org <org>`.",
 	},
 	ScopeTest: {
 		Category:    result.CategoryTest,
-		Explanation: "An Apex test method failed; no catalog pattern recognised the message.",
+		Explanation: fallbackMark + "An Apex test method failed.",
 		Fix:         "Run the test on its own with `sf apex run test --tests Class.method --synchronous --result-format human --target-org <org>` and follow the stack trace.",
 	},
 	ScopeCoverage: {
 		Category:    result.CategoryCoverage,
-		Explanation: "Code coverage did not meet the requirement for this deployment.",
+		Explanation: fallbackMark + "Code coverage did not meet the requirement for this deployment.",
 		Fix:         "Add tests for the uncovered lines listed in the coverage report, or run a wider test level.",
 	},
 	ScopeError: {
 		Category:    result.CategoryUnknown,
-		Explanation: "The command failed with an error no catalog pattern recognised.",
+		Explanation: fallbackMark + "The command failed with an error the catalog does not know.",
 		Fix:         "Read the full error in the step log; if it is a recurring error, add a pattern for it to the error-catalog file.",
 	},
 }
 
+// missingFallback is the fallback of a component problem that names a
+// missing thing.
+var missingFallback = result.Diagnosis{
+	Category:    result.CategoryDependency,
+	Explanation: fallbackMark + "The component refers to something the org does not have (a class, field, object, component or value).",
+	Fix:         "Deploy the missing component in the same deployment (add it to the manifest or source folder) or create it in the org first, or correct the reference.",
+}
+
+// missingThingRE recognises a problem that names a missing thing: not
+// found, does not exist, no such, an invalid (cross) reference, not
+// defined, and their usual variants.
+var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation`)
+
+// scopeCategory reports whether a built-in entry of category cat may decide
+// a text of scope: a coverage warning is a coverage failure whatever its
+// wording, and a failed test is a test failure (flaky when the platform
+// failed under it) or a governor limit, never an auth, config or timeout
+// problem of the run.
+func scopeCategory(scope Scope, cat result.Category) bool {
+	switch scope {
+	case ScopeCoverage:
+		return cat == result.CategoryCoverage
+	case ScopeTest:
+		return cat == result.CategoryTest || cat == result.CategoryLimits || cat == result.CategoryTransient
+	}
+	return true
+}
+
+// typeFallbacks are the built-in component entries that decide from the
+// component's type alone ("[type: ApexClass; ..."): they are fallbacks too,
+// so a problem that names a missing thing is a dependency before them.
+var typeFallbacks = []string{"apex-compile-error", "flow-error"}
+
+// fallback is the diagnosis of a text no pattern matched in scope.
+func fallback(scope Scope, text string) result.Diagnosis {
+	if scope == ScopeComponent && missingThingRE.MatchString(text) {
+		return missingFallback
+	}
+	return fallbacks[scope]
+}
+
 // Text classifies one text in the given scope: the first pattern that applies
 // to the scope and matches wins; otherwise the scope's fallback is returned
-// (component → unknown, test → test, coverage → coverage, error → unknown)
-// with an empty PatternID.
+// (component → dependency when the text names a missing thing, metadata
+// otherwise; test → test; coverage → coverage; error → unknown) with an
+// empty PatternID and an explanation that says it is a fallback. A coverage
+// warning is a coverage failure whatever its wording, and a failed test a
+// test failure or a governor limit: see scopeCategory.
 func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	if c == nil {
 		c = Default()
@@ -134,8 +186,12 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 	folded := foldString(text)
 	for i := range c.patterns {
 		p := &c.patterns[i]
-		if !p.appliesTo(bit) || !p.pre.pass(folded) || !p.matches(text) {
+		if !p.appliesTo(bit) || (p.builtin && !scopeCategory(scope, p.Category)) ||
+			!p.pre.pass(folded) || !p.matches(text) {
 			continue
+		}
+		if scope == ScopeComponent && p.builtin && slices.Contains(typeFallbacks, p.ID) && missingThingRE.MatchString(text) {
+			return missingFallback
 		}
 		d := result.Diagnosis{
 			Category:    p.Category,
@@ -150,11 +206,11 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 			d.Category, d.Transient = result.CategoryTest, true
 		}
 		if d.Explanation == "" {
-			d.Explanation = fallbacks[scope].Explanation
+			d.Explanation = strings.TrimPrefix(fallbacks[scope].Explanation, fallbackMark)
 		}
 		return d
 	}
-	return fallbacks[scope]
+	return fallback(scope, text)
 }
 
 // componentText is what ScopeComponent patterns see for f.
@@ -313,8 +369,23 @@ func (c *Classifier) Deploy(d *result.Deploy) Verdict {
 }
 
 // Error classifies an sf error envelope from its name, message and exit
-// code. The text matched is "name: message". Exit code 69 (the deploy was
-// still in progress) and the name ClientTimeoutError always give timeout.
+// code, the name and the exit code before the wording:
+//
+//  0. a user pattern that matches "name: message" wins, and a request that
+//     failed at the network level (networkPatterns) is transient whatever
+//     error wraps it (a login, a report, a submission);
+//  1. a specific error class name (CamelCase, not Error, SfError...) that a
+//     pattern recognises on its own decides (InvalidProjectWorkspaceError →
+//     config, NamedOrgNotFoundError → auth), whatever the message says. A
+//     platform or OAuth code as name (ERROR_HTTP_420, sf:INVALID_SESSION_ID,
+//     invalid_grant) does not: the message says more;
+//  2. exit code 2 (a usage error) is config;
+//  3. otherwise the text "name: message" is matched.
+//
+// A message in sf's human form "Error (Name): ..." or "Error (2): ..." gives
+// the name or the exit code when the envelope does not. Exit code 69 (the
+// deploy was still in progress) and the name ClientTimeoutError always give
+// timeout.
 func (c *Classifier) Error(name, message string, exitCode int) Verdict {
 	if c == nil {
 		c = Default()
@@ -323,9 +394,10 @@ func (c *Classifier) Error(name, message string, exitCode int) Verdict {
 	if name != "" {
 		text = name + ": " + message
 	}
-	diag := c.Text(ScopeError, text)
+	name, exitCode = errorIdentity(name, message, exitCode)
+	diag := c.errorDiagnosis(name, text, exitCode)
 	if (exitCode == 69 || name == "ClientTimeoutError") && diag.Category != result.CategoryTimeout {
-		diag = c.timeoutDiagnosis()
+		diag = c.builtinDiagnosis("client-timeout")
 	}
 	return Verdict{
 		Category:  diag.Category,
@@ -335,22 +407,106 @@ func (c *Classifier) Error(name, message string, exitCode int) Verdict {
 	}
 }
 
-// timeoutDiagnosis is the diagnosis of the built-in client-timeout pattern.
-func (c *Classifier) timeoutDiagnosis() result.Diagnosis {
+// humanErrorRE is sf's human error line: "Error (NamedOrgNotFoundError): ..."
+// or "Error (2): ...".
+var humanErrorRE = regexp.MustCompile(`^\s*Error \((\w+)\):`)
+
+// errorClassRE is the shape of an sf error class name.
+var errorClassRE = regexp.MustCompile(`^[A-Z][a-z][A-Za-z0-9]*$`)
+
+// genericErrorNames say nothing about the error.
+var genericErrorNames = map[string]bool{
+	"": true, "Error": true, "SfError": true, "SfdxError": true, "CLIError": true, "TypeError": true,
+	"UnexpectedError": true, "UnknownError": true, "error": true,
+}
+
+// errorIdentity completes the envelope's name and exit code from a message
+// in sf's human form.
+func errorIdentity(name, message string, exitCode int) (string, int) {
+	m := humanErrorRE.FindStringSubmatch(message)
+	if m == nil {
+		return name, exitCode
+	}
+	if n, err := strconv.Atoi(m[1]); err == nil {
+		if exitCode <= 1 {
+			exitCode = n
+		}
+	} else if genericErrorNames[name] {
+		name = m[1]
+	}
+	return name, exitCode
+}
+
+// networkPatterns are the built-in entries for a request that failed at the
+// network level (a reset, a socket timeout, a failed DNS lookup, an HTTP 5xx
+// from a proxy or the instance): the cause under whatever error wraps it.
+var networkPatterns = []string{
+	"connection-reset", "connection-timed-out", "dns-lookup-failed", "tls-disconnected",
+	"retry-limit-network", "http-5xx", "server-unavailable",
+}
+
+// errorDiagnosis applies the order of Error.
+func (c *Classifier) errorDiagnosis(name, text string, exitCode int) result.Diagnosis {
+	d := c.Text(ScopeError, text)
+	if c.isUser(d.PatternID) || slices.Contains(networkPatterns, d.PatternID) {
+		return d
+	}
+	if n, ok := c.firstOf(networkPatterns, text); ok {
+		return n
+	}
+	if !genericErrorNames[name] && errorClassRE.MatchString(name) {
+		if d := c.Text(ScopeError, name); d.PatternID != "" && d.Category != result.CategoryUnknown {
+			return d
+		}
+	}
+	if exitCode == 2 && d.Category != result.CategoryConfig {
+		return c.builtinDiagnosis("cli-usage-error")
+	}
+	return d
+}
+
+// isUser reports whether id is one of the user's patterns.
+func (c *Classifier) isUser(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := range c.patterns {
+		if p := &c.patterns[i]; !p.builtin && p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// firstOf returns the diagnosis of the first built-in entry among ids that
+// matches text in the error scope.
+func (c *Classifier) firstOf(ids []string, text string) (result.Diagnosis, bool) {
+	loadBuiltin()
+	folded := foldString(text)
+	for _, id := range ids {
+		for i := range builtinCompiled {
+			p := &builtinCompiled[i]
+			if p.ID == id && p.pre.pass(folded) && p.matches(text) {
+				return c.builtinDiagnosis(id), true
+			}
+		}
+	}
+	return result.Diagnosis{}, false
+}
+
+// builtinDiagnosis is the diagnosis of the built-in pattern id, which exists
+// (a test checks every id this file names).
+func (c *Classifier) builtinDiagnosis(id string) result.Diagnosis {
 	loadBuiltin()
 	for i := range builtinCompiled {
-		if p := &builtinCompiled[i]; p.ID == "client-timeout" {
+		if p := &builtinCompiled[i]; p.ID == id {
 			return result.Diagnosis{
-				Category: result.CategoryTimeout, PatternID: p.ID,
+				Category: p.Category, Transient: p.Transient, PatternID: p.ID,
 				Explanation: p.Explanation, Fix: p.Fix,
 			}
 		}
 	}
-	return result.Diagnosis{
-		Category:    result.CategoryTimeout,
-		Explanation: "The command stopped waiting while the deployment was still running.",
-		Fix:         "Follow the same job with `sf project deploy report --job-id <id> --target-org <org> --wait 30`.",
-	}
+	panic("classify: no built-in pattern " + id)
 }
 
 func plural(n int, s string) string {

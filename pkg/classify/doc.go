@@ -33,12 +33,19 @@
 // # Scopes and the text that is matched
 //
 //   - component: a componentFailures entry, matched on
-//     "<problem>\n[type: <componentType>; name: <fullName>]". No match → unknown (the reason keeps the raw text).
+//     "<problem>\n[type: <componentType>; name: <fullName>]". No match →
+//     dependency when the problem names a missing thing (not found, does not
+//     exist, no such, an invalid reference, not defined...), metadata
+//     otherwise; never unknown. The explanation of every fallback says so.
 //   - test: a failed Apex test, matched on "<message>\n<stackTrace>".
 //     No match → test. A transient platform error inside a test is reported as
 //     category test with Transient set (the fix is to re-run the test), except
-//     governor limits (System.LimitException), which are limits.
-//   - coverage: a codeCoverageWarnings message. No match → coverage.
+//     governor limits (System.LimitException), which are limits. Built-in
+//     entries of other categories (auth, config, timeout...) do not apply: a
+//     failed test is a test failure whatever words its exception carries.
+//   - coverage: a codeCoverageWarnings message. Only user patterns and the
+//     built-in coverage entries apply: a coverage warning is a coverage
+//     failure whatever its wording. No match → coverage.
 //   - error: an sf error envelope, matched on "<name>: <message>", or the
 //     errorStatusCode/errorMessage/stateDetail of a deploy that failed without
 //     item details. No match → unknown.

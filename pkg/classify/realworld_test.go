@@ -15,13 +15,23 @@ import (
 
 // realWorldError is one entry of testdata/real-world-errors.json: a message
 // a user pasted in a public tracker or forum, trimmed to the message, with
-// the category and retry decision a release engineer gives it.
+// the category and retry decision a release engineer gives it. The optional
+// fields carry what sf reports beside the message, when the source shows
+// it: the error's name and exit code, the component's type and name, the
+// test's stack trace.
 type realWorldError struct {
 	Message   string          `json:"message"`
 	Category  result.Category `json:"category"`
 	Transient bool            `json:"transient"`
 	Where     Scope           `json:"where"`
 	Source    string          `json:"source"`
+	// Split is "dev" or "heldout" (see split_test.go).
+	Split      string `json:"split"`
+	Name       string `json:"name,omitempty"`
+	ExitCode   int    `json:"exitCode,omitempty"`
+	Type       string `json:"type,omitempty"`
+	FullName   string `json:"fullName,omitempty"`
+	StackTrace string `json:"stackTrace,omitempty"`
 }
 
 // The corpus targets: 95% of the categories and every retry decision right
@@ -32,6 +42,15 @@ const (
 	minRealWorldEntries      = 300
 	minRealWorldCategoryRate = 0.95
 	minRealWorldRetryRate    = 1.0
+)
+
+// Floors of the held-out part, recorded when the split was made (issue 29),
+// before any rule was written against the development part. Raise them when
+// the held-out figures rise; never lower them to make a change pass.
+const (
+	heldOutCategoryFloor       = 1.0
+	heldOutRetryFloor          = 1.0
+	heldOutWrongUnknownCeiling = 0.0
 )
 
 func loadRealWorld(t *testing.T) []realWorldError {
@@ -104,49 +123,113 @@ func TestRealWorldCorpusIsWellFormed(t *testing.T) {
 	}
 }
 
-// realWorldScore classifies every entry in its scope and returns the
-// category and retry-decision accuracy with a line per miss.
-func realWorldScore(c *Classifier, entries []realWorldError) (catRate, retryRate float64, misses []string) {
-	var catOK, retryOK int
-	for i, e := range entries {
-		var d result.Diagnosis
-		if e.Where == ScopeError {
-			d = c.Error("", e.Message, 1).Diagnosis
-		} else {
-			d = c.Text(e.Where, e.Message)
+// realWorldVerdict classifies e the way the action does (pkg/app's
+// classifier): a component failure, a failed test or a coverage warning is
+// an item of a failed deployment, classified with Deploy; an sf error is an
+// envelope, classified with Error from its name, message and exit code (1
+// when the source does not show it).
+func realWorldVerdict(c *Classifier, e realWorldError) Verdict {
+	d := &result.Deploy{ID: "0Af000000000001AAA", Status: "Failed", Done: true}
+	switch e.Where {
+	case ScopeComponent:
+		d.ComponentFailures = []result.ComponentFailure{{Type: e.Type, FullName: e.FullName, Problem: e.Message, ProblemType: "Error"}}
+	case ScopeTest:
+		d.TestFailures = []result.TestFailure{{Class: "SomeTest", Method: "someMethod", Message: e.Message, StackTrace: e.StackTrace}}
+	case ScopeCoverage:
+		d.CoverageWarnings = []result.CoverageWarning{{Message: e.Message}}
+	default:
+		exit := e.ExitCode
+		if exit == 0 {
+			exit = 1
 		}
-		if d.Category == e.Category {
-			catOK++
-		} else {
-			misses = append(misses, fmt.Sprintf("entry %d (%s) category %s, want %s (pattern %q): %q",
-				i, e.Where, d.Category, e.Category, d.PatternID, summarize(e.Message)))
-		}
-		if d.Transient == e.Transient {
-			retryOK++
-		} else {
-			misses = append(misses, fmt.Sprintf("entry %d (%s) transient=%v, want %v (pattern %q): %q",
-				i, e.Where, d.Transient, e.Transient, d.PatternID, summarize(e.Message)))
-		}
+		return c.Error(e.Name, e.Message, exit)
 	}
-	n := float64(len(entries))
-	return float64(catOK) / n, float64(retryOK) / n, misses
+	return c.Deploy(d)
 }
 
-// TestRealWorldAccuracy reports the built-in catalog's accuracy over the
-// real-world corpus and holds it to the targets.
+// realWorldResult is the accuracy over some entries.
+type realWorldResult struct {
+	n, catOK, retryOK, unknown, wrongUnknown int
+	misses                                   []string
+}
+
+func (r realWorldResult) rate(k int) float64 {
+	if r.n == 0 {
+		return 0
+	}
+	return float64(k) / float64(r.n)
+}
+
+func (r realWorldResult) String() string {
+	return fmt.Sprintf("%d messages, category %.1f%% (%d), retry decision %.1f%% (%d), unknown %.1f%% (%d, %d of them wrong)",
+		r.n, 100*r.rate(r.catOK), r.catOK, 100*r.rate(r.retryOK), r.retryOK, 100*r.rate(r.unknown), r.unknown, r.wrongUnknown)
+}
+
+// realWorldScore classifies the entries of one part and counts.
+func realWorldScore(c *Classifier, entries []realWorldError, part string) realWorldResult {
+	var r realWorldResult
+	for i, e := range entries {
+		if part != "" && e.Split != part {
+			continue
+		}
+		r.n++
+		v := realWorldVerdict(c, e)
+		if v.Category == result.CategoryUnknown {
+			r.unknown++
+			if e.Category != result.CategoryUnknown {
+				r.wrongUnknown++
+			}
+		}
+		if v.Category == e.Category {
+			r.catOK++
+		} else {
+			r.misses = append(r.misses, fmt.Sprintf("entry %d (%s) category %s, want %s (pattern %q): %q",
+				i, e.Where, v.Category, e.Category, v.Diagnosis.PatternID, summarize(e.Message)))
+		}
+		if v.Transient == e.Transient {
+			r.retryOK++
+		} else {
+			r.misses = append(r.misses, fmt.Sprintf("entry %d (%s) transient=%v, want %v (pattern %q): %q",
+				i, e.Where, v.Transient, e.Transient, v.Diagnosis.PatternID, summarize(e.Message)))
+		}
+	}
+	sort.Strings(r.misses)
+	return r
+}
+
+// TestRealWorldAccuracy reports the built-in catalog's accuracy over both
+// parts of the real-world corpus. The held-out figure is the one that
+// counts: it must not drop under its recorded floor. Misses are listed for
+// the development part only, the one rules may be written against.
 func TestRealWorldAccuracy(t *testing.T) {
 	entries := loadRealWorld(t)
-	catRate, retryRate, misses := realWorldScore(Default(), entries)
-	t.Logf("real-world corpus: %d messages, category accuracy %.1f%%, retry-decision accuracy %.1f%%",
-		len(entries), 100*catRate, 100*retryRate)
-	sort.Strings(misses)
-	for _, m := range misses {
-		t.Log(m)
+	dev := realWorldScore(Default(), entries, splitDev)
+	held := realWorldScore(Default(), entries, splitHeldOut)
+	t.Logf("development part: %s", dev)
+	t.Logf("held-out part: %s", held)
+	for _, m := range dev.misses {
+		t.Log("dev miss: " + m)
 	}
-	if catRate < minRealWorldCategoryRate {
-		t.Errorf("category accuracy %.1f%% is below the %.0f%% target", 100*catRate, 100*minRealWorldCategoryRate)
+	if len(held.misses) > 0 {
+		t.Logf("held-out part: %d misses (not listed: rules are written against the development part)", len(held.misses))
 	}
-	if retryRate < minRealWorldRetryRate {
-		t.Errorf("retry-decision accuracy %.1f%% is below the %.0f%% target", 100*retryRate, 100*minRealWorldRetryRate)
+	floors := []struct {
+		what         string
+		got, floor   float64
+		higherBetter bool
+	}{
+		{"held-out category accuracy", held.rate(held.catOK), heldOutCategoryFloor, true},
+		{"held-out retry-decision accuracy", held.rate(held.retryOK), heldOutRetryFloor, true},
+		{"held-out wrong-unknown share", held.rate(held.wrongUnknown), heldOutWrongUnknownCeiling, false},
+		{"development category accuracy", dev.rate(dev.catOK), minRealWorldCategoryRate, true},
+		{"development retry-decision accuracy", dev.rate(dev.retryOK), minRealWorldRetryRate, true},
+	}
+	for _, f := range floors {
+		if f.higherBetter && f.got < f.floor {
+			t.Errorf("%s %.1f%% is under its floor of %.1f%%", f.what, 100*f.got, 100*f.floor)
+		}
+		if !f.higherBetter && f.got > f.floor {
+			t.Errorf("%s %.1f%% is over its ceiling of %.1f%%", f.what, 100*f.got, 100*f.floor)
+		}
 	}
 }

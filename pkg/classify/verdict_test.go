@@ -13,7 +13,7 @@ func TestTextFallbacks(t *testing.T) {
 		scope Scope
 		want  result.Category
 	}{
-		{ScopeComponent, result.CategoryUnknown}, // never a silent metadata guess
+		{ScopeComponent, result.CategoryMetadata}, // a fallback, never unknown (issue 29)
 		{ScopeTest, result.CategoryTest},
 		{ScopeCoverage, result.CategoryCoverage},
 		{ScopeError, result.CategoryUnknown},
@@ -21,7 +21,7 @@ func TestTextFallbacks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		d := c.Text(tc.scope, "zzz nothing recognisable zzz")
-		if d.Category != tc.want || d.PatternID != "" || d.Transient || d.Explanation == "" || d.Fix == "" {
+		if d.Category != tc.want || d.PatternID != "" || d.Transient || !strings.HasPrefix(d.Explanation, fallbackMark) || d.Fix == "" {
 			t.Errorf("%s: got %+v", tc.scope, d)
 		}
 	}
@@ -45,7 +45,7 @@ func TestTestScope(t *testing.T) {
 		{"System.LimitException: Too many push notifications: 11", "", result.CategoryLimits, false, "governor-limit"},
 		{"System.DmlException: Update failed. First exception on row 0 with id 001000000000001; first error: UNABLE_TO_LOCK_ROW, unable to obtain exclusive access to this record or 1 records: 001000000000001: []", "Class.T.m: line 9", result.CategoryTest, true, "test-unable-to-lock-row"},
 		// A transient platform error inside a test stays a (transient) test failure.
-		{"System.CalloutException: UNKNOWN_EXCEPTION: An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-890 (123456789)", "", result.CategoryTest, true, "unknown-exception-gack"},
+		{"System.CalloutException: UNKNOWN_EXCEPTION: An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-890 (123456789)", "", result.CategoryTest, true, "test-unknown-exception"},
 		{"System.NullPointerException: Attempt to de-reference a null object", "Class.QuoteService.price: line 12, column 1", result.CategoryTest, false, "test-null-pointer"},
 		{"System.QueryException: List has no rows for assignment to SObject", "", result.CategoryTest, false, "test-query-no-rows"},
 		{"System.DmlException: Insert failed. First exception on row 0; first error: MIXED_DML_OPERATION, DML operation on setup object is not permitted: []", "", result.CategoryTest, false, "test-mixed-dml"},
