@@ -333,7 +333,7 @@ func TestSuggestedCommandsRunOnPinnedCLI(t *testing.T) {
 				}
 			}
 			deployed := len(r.Attempts) > 0
-			o := Options{Project: p, CoverageThreshold: 75}
+			o := Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}
 			for _, md := range []string{Summary(r, o), Markdown(r, o)} {
 				for _, line := range suggestedCommands(md) {
 					checked++

@@ -45,7 +45,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range names {
 		r := runs[name]
 		t.Run(name, func(t *testing.T) {
-			o := Options{Project: p, CoverageThreshold: 75, RunURL: "https://github.com/org/app/actions/runs/42", ArtifactsDir: ".deploy-guard"}
+			o := Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25, RunURL: "https://github.com/org/app/actions/runs/42", ArtifactsDir: ".deploy-guard"}
 			if name == "transient-recovered" {
 				o.Extra = []Section{{Title: "Circuit breaker", Body: "Closed: 0 of the last 5 runs failed."}}
 			}
@@ -83,7 +83,7 @@ func TestGolden(t *testing.T) {
 				golden(t, name+".cobertura.xml", c)
 				checkXML(t, c)
 			}
-			sk := TestSkeletons(r, p, 75, 0)
+			sk := TestSkeletons(r, p, 75, 25)
 			skNames := make([]string, 0, len(sk))
 			for n := range sk {
 				skNames = append(skNames, n)
@@ -485,7 +485,7 @@ func TestCoverageOutputs(t *testing.T) {
 }
 
 func TestTestSkeletons(t *testing.T) {
-	sk := TestSkeletons(scenarios()["coverage"], testProject(t), 75, 0)
+	sk := TestSkeletons(scenarios()["coverage"], testProject(t), 75, 25)
 	src := string(sk["TaxCalculatorCoverageTest.cls"])
 	for _, want := range []string{"@isTest", "private class TaxCalculatorCoverageTest", "Assert.fail('Write tests for TaxCalculator lines 3, 5-6, 8 before deploying this class');", "taxFor"} {
 		if !strings.Contains(src, want) {
@@ -515,7 +515,7 @@ func TestParseMethods(t *testing.T) {
 func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	p := testProject(t)
-	paths, err := Write(filepath.Join(dir, "out"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", nil)
+	paths, err := Write(filepath.Join(dir, "out"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}, "1.0.0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +540,7 @@ func TestWrite(t *testing.T) {
 	// Every file, skeletons and Cobertura included, passes through the filter.
 	var filtered atomic.Int32 // the artifacts are written side by side
 	mark := func(w io.Writer) io.WriteCloser { filtered.Add(1); return &marker{w} }
-	if _, err := Write(filepath.Join(dir, "filtered"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", mark); err != nil {
+	if _, err := Write(filepath.Join(dir, "filtered"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}, "1.0.0", mark); err != nil {
 		t.Fatal(err)
 	}
 	files := 0
@@ -652,7 +652,7 @@ func TestFixtures(t *testing.T) {
 			if _, err := CoverageJSON(r, 75); err != nil {
 				t.Error(err)
 			}
-			TestSkeletons(r, p, 75, 0)
+			TestSkeletons(r, p, 75, 25)
 		})
 	}
 	if parsed < 10 {
@@ -688,7 +688,7 @@ func (d failingDir) Create(name string) (*os.File, string, error) {
 
 func TestWriteToWritesWhatItCanAndNamesEveryFailure(t *testing.T) {
 	dst := failingDir{dir: t.TempDir(), fail: map[string]bool{FileJUnit: true, FileCobertura: true}}
-	paths, err := WriteTo(dst, scenarios()["coverage"], Options{Project: testProject(t), CoverageThreshold: 75}, "1.0.0", nil)
+	paths, err := WriteTo(dst, scenarios()["coverage"], Options{Project: testProject(t), CoverageThreshold: 75, MaxSkeletons: 25}, "1.0.0", nil)
 	if err == nil || !strings.Contains(err.Error(), "write "+FileJUnit) || !strings.Contains(err.Error(), "write "+FileCobertura) {
 		t.Errorf("err = %v, want both failed files named", err)
 	}

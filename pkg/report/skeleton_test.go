@@ -38,9 +38,10 @@ func TestSkeletonClasses(t *testing.T) {
 		want  []string
 		more  int
 	}{
-		{"default cap keeps all five", 0, []string{"Deployed", "DeployedTrigger", "Huge", "Medium", "Tie_B"}, 0},
+		{"cap of 25 keeps all five", 25, []string{"Deployed", "DeployedTrigger", "Huge", "Medium", "Tie_B"}, 0},
 		{"cap of three", 3, []string{"Deployed", "DeployedTrigger", "Huge"}, 2},
 		{"cap of one", 1, []string{"Deployed"}, 4},
+		{"zero writes none", 0, nil, 5},
 		{"negative writes none", -1, nil, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,15 +65,16 @@ func TestSkeletonsCappedInLargeOrg(t *testing.T) {
 		d.Coverage = append(d.Coverage, cov(fmt.Sprintf("Svc%04d", i), 100, 50+i%40))
 	}
 	run := &result.Run{Status: result.StatusFailed, Category: result.CategoryCoverage, Deploy: d}
-	sk := TestSkeletons(run, Project{}, 75, 0)
-	if len(sk) != 2*DefaultMaxSkeletons {
-		t.Fatalf("%d skeleton files, want %d (a class and its meta file each)", len(sk), 2*DefaultMaxSkeletons)
+	const limit = 25 // the test-skeletons default
+	sk := TestSkeletons(run, Project{}, 75, limit)
+	if len(sk) != 2*limit {
+		t.Fatalf("%d skeleton files, want %d (a class and its meta file each)", len(sk), 2*limit)
 	}
 	// The most uncovered (89 lines: i%40 == 39) come first.
 	if _, ok := sk["Svc0039CoverageTest.cls"]; !ok {
 		t.Errorf("the class with the most uncovered lines has no skeleton")
 	}
-	note := skeletonNote(run, Options{CoverageThreshold: 75, ArtifactsDir: "out"})
+	note := skeletonNote(run, Options{CoverageThreshold: 75, MaxSkeletons: limit, ArtifactsDir: "out"})
 	for _, want := range []string{"25 classes are in `out/test-skeletons/`", "2075 more classes under the threshold got no skeleton", "coverage.json lists every class"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("note %q lacks %q", note, want)
