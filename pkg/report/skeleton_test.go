@@ -19,6 +19,7 @@ func cov(name string, n, uncovered int) result.ClassCoverage {
 }
 
 func TestSkeletonClasses(t *testing.T) {
+	t.Parallel()
 	run := &result.Run{Deploy: &result.Deploy{
 		Components: []result.Component{{Type: "ApexClass", FullName: "Deployed"}, {Type: "ApexTrigger", FullName: "deployedtrigger"}, {Type: "CustomObject", FullName: "Huge"}},
 		Coverage: []result.ClassCoverage{
@@ -60,6 +61,7 @@ func TestSkeletonClasses(t *testing.T) {
 // A large org's long tail of uncovered classes yields at most the default
 // number of skeletons, and the summary says how many more there are.
 func TestSkeletonsCappedInLargeOrg(t *testing.T) {
+	t.Parallel()
 	d := &result.Deploy{Status: "Failed"}
 	for i := range 2100 {
 		d.Coverage = append(d.Coverage, cov(fmt.Sprintf("Svc%04d", i), 100, 50+i%40))
@@ -90,6 +92,7 @@ func TestSkeletonsCappedInLargeOrg(t *testing.T) {
 }
 
 func TestLineRanges(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		lines []int
 		max   int

@@ -55,6 +55,7 @@ func options(tb testing.TB) report.Options {
 // The input is what the benchmark claims: about 50 MB, every item parsed
 // and classified.
 func TestBigResultShape(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a 50 MB document")
 	}
