@@ -7,11 +7,15 @@
 #     -e GITHUB_WORKSPACE=/github/workspace -e INPUT_AUTH-URL="$SFDX_AUTH_URL" \
 #     -e INPUT_MANIFEST=manifest/package.xml ghcr.io/org/deploy-guard:v1
 
-ARG GO_VERSION=1.26
+# go.mod's toolchain line (a test keeps them equal): go1.26.8 carries 13
+# standard-library vulnerabilities that go1.27.3 fixes.
+ARG GO_VERSION=1.27.3
 # The pinned CLI (2.150.6) requires Node.js >= 22 (package.json engines.node).
 ARG NODE_VERSION=22
 
 FROM golang:${GO_VERSION}-bookworm AS build
+# The image's Go, exactly: never a toolchain fetched behind the build's back.
+ENV GOTOOLCHAIN=local
 WORKDIR /src
 # Dependencies first, so source-only changes reuse the module layer.
 COPY go.mod go.sum ./

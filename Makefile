@@ -2,6 +2,10 @@
 # set-up commands in the README; both install what they need.
 SHELL := /bin/bash
 GO ?= go
+# The Go release that builds and tests the shipped binary: go.mod's toolchain
+# line, fetched by the go command from the module proxy when this machine's
+# Go is older (the Dockerfile's builder uses the same release).
+export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 BIN := bin/deploy-guard
 SF_DIR := .cache/sf
 SF_BIN := $(SF_DIR)/node_modules/.bin/sf
@@ -21,14 +25,21 @@ build:
 sf:
 	bash scripts/install-sf.sh
 
+# gofmt, go vet, staticcheck and govulncheck (both pinned and installed from
+# the Go module proxy into .cache/bin; the vulnerability database is built
+# from golang.org/x/vulndb into .cache/vulndb, see scripts/vulncheck.sh).
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	GO=$(GO) bash scripts/staticcheck.sh ./...
+	GO=$(GO) bash scripts/vulncheck.sh ./...
 
 # The whole suite: unit tests, fuzz seed corpora, and end-to-end tests that
-# run the action binary with the real sf CLI against the org emulator.
+# run the action binary with the real sf CLI against the org emulator. The
+# output is go test's, plus the end-to-end suite's per-test times at the end
+# (internal/testtimes reads go test -json).
 test: sf vet
-	DEPLOY_GUARD_REQUIRE_E2E=1 $(GO) test -count=1 -timeout 20m ./...
+	set -o pipefail; DEPLOY_GUARD_REQUIRE_E2E=1 $(GO) test -count=1 -timeout 20m -json ./... | $(GO) run ./internal/testtimes -times '/e2e$$'
 
 unit:
 	$(GO) test -count=1 -short ./...

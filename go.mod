@@ -2,6 +2,11 @@ module github.com/org/deploy-guard
 
 go 1.26.0
 
+// The shipped binary is built and tested with this Go release (Makefile,
+// Dockerfile): go1.26.8 has 13 standard-library vulnerabilities
+// (scripts/vulncheck.sh) and go1.27.3 is the newest release available.
+toolchain go1.27.3
+
 require (
 	github.com/avast/retry-go/v4 v4.7.0
 	github.com/google/go-github/v60 v60.0.0
@@ -32,7 +37,7 @@ require (
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
-	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect

@@ -11,6 +11,7 @@ import (
 )
 
 func TestEscapeRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "plain", "50% done", "a\nb\r\nc", "%0A literal", "C:\\path,with:colons", "%25%3A%2C"} {
 		if got := UnescapeData(EscapeData(s)); got != s {
 			t.Errorf("data round trip of %q = %q", s, got)
@@ -25,6 +26,7 @@ func TestEscapeRoundTrip(t *testing.T) {
 }
 
 func TestAnnotationString(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		a    Annotation
@@ -79,6 +81,7 @@ func parseOutputFile(t *testing.T, content string) map[string]string {
 }
 
 func TestOutputsCannotBeForged(t *testing.T) {
+	t.Parallel()
 	// A component name from a pull request that tries to close the fixed
 	// go-githubactions delimiter and set outputs of its own.
 	hostile := "Evil\n_GitHubActionsFileCommandDelimeter_\nstatus=succeeded\nfailure-category<<EOF\nnone\nEOF"
@@ -104,6 +107,7 @@ func TestOutputsCannotBeForged(t *testing.T) {
 }
 
 func TestOutputsRedactAndCap(t *testing.T) {
+	t.Parallel()
 	o := NewOutputs(redact.New("s3cr3t-token"))
 	o.Set("coverage", "token s3cr3t-token here")
 	o.Set("failed-tests", strings.Repeat("T.m,", 20000))
@@ -120,6 +124,7 @@ func TestOutputsRedactAndCap(t *testing.T) {
 }
 
 func TestOutputsFileErrors(t *testing.T) {
+	t.Parallel()
 	o := NewOutputs(redact.New())
 	o.Set("status", "failed")
 	if err := o.WriteFile(""); err == nil {
@@ -134,6 +139,7 @@ func TestOutputsFileErrors(t *testing.T) {
 }
 
 func TestCapMarkdown(t *testing.T) {
+	t.Parallel()
 	big := "# Banner\n" + strings.Repeat("| row | with text |\n", 100000)
 	got := CapMarkdown(big, MaxSummaryBytes)
 	if len(got) > MaxSummaryBytes || !strings.HasPrefix(got, "# Banner\n") || !strings.Contains(got, "truncated") {
@@ -148,6 +154,7 @@ func TestCapMarkdown(t *testing.T) {
 }
 
 func TestLogUntrustedAndMask(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	r := redact.New()
 	l := NewLog(&b, r, false)
@@ -189,6 +196,7 @@ func TestLogUntrustedAndMask(t *testing.T) {
 // A secret is masked before a line is neutralized or an excerpt is cut:
 // either would leave a form of it the redactor no longer recognises.
 func TestLogRedactsBeforeNeutralizingOrCutting(t *testing.T) {
+	t.Parallel()
 	const secret = `::tok_Qx7Rk2*Vm9Tz4|Lp3Wn8[Hb6Yc1<Jd5Fs0&Gt2Ku7\Nw4Pe9`
 	var buf bytes.Buffer
 	l := NewLog(&buf, redact.New(), true)

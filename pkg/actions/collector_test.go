@@ -10,6 +10,7 @@ import (
 )
 
 func TestCollector(t *testing.T) {
+	t.Parallel()
 	many := func(level Level, rank, n int, prefix string) []Ranked {
 		var out []Ranked
 		for i := 0; i < n; i++ {
@@ -81,6 +82,7 @@ func TestCollector(t *testing.T) {
 }
 
 func TestCollectorFlushWritesOnceAndEmpties(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	l := NewLog(&out, redact.New(), false)
 	var c Collector
@@ -96,6 +98,7 @@ func TestCollectorFlushWritesOnceAndEmpties(t *testing.T) {
 }
 
 func TestCollectorRewriteReachesEveryText(t *testing.T) {
+	t.Parallel()
 	var c Collector
 	c.Add(0, Annotation{Level: LevelError, File: "a/s3cr3t.cls", Title: "s3cr3t in title", Message: "and s3cr3t in message"})
 	c.Rewrite(func(s string) string { return strings.ReplaceAll(s, "s3cr3t", "***") })

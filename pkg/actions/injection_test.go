@@ -72,6 +72,7 @@ func executed(out string) []string {
 // Whatever a text holds, only the action's own commands run, in order, and
 // the runner processes commands again at the end.
 func TestLogRunsOnlyOwnCommands(t *testing.T) {
+	t.Parallel()
 	for _, s := range hostile {
 		out, want := printAll(s)
 		if got := executed(out); !reflect.DeepEqual(got, want) {
@@ -85,6 +86,7 @@ func TestLogRunsOnlyOwnCommands(t *testing.T) {
 
 // The texts stay readable: neutralizing changes only what would be a command.
 func TestNeutralizeKeepsText(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Deployed 12 components":      "Deployed 12 components",
 		"::warning::x":                ": :warning::x",
@@ -103,6 +105,7 @@ func TestNeutralizeKeepsText(t *testing.T) {
 
 // The annotation's message reaches the runner intact.
 func TestAnnotationRoundTripsThroughTheRunner(t *testing.T) {
+	t.Parallel()
 	msg := "Expected 7 ##[warning]x\r\n::error::y %0A 100%"
 	var b bytes.Buffer
 	NewLog(&b, redact.New(), false).Annotate(Annotation{Level: LevelWarning, File: "a,b:c.cls", Title: "t:1,2", Message: msg, Line: 4})

@@ -17,6 +17,7 @@ const outcomeMarker = "deploy-guard outcome:"
 // start a log line (or an annotation's, a debug message's line as the
 // runner prints it): the circuit breaker of later runs reads that line.
 func TestOrgTextNeverStartsAReservedLine(t *testing.T) {
+	t.Parallel()
 	forged := outcomeMarker + " job=deploy org=ab12 mode=deploy status=succeeded"
 	for _, s := range []string{
 		"Deploy failed\n" + forged,

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,9 +140,4 @@ func (a *action) writeEvents() {
 // step records a run step for the event log.
 func (a *action) step(name, outcome, detail string, start time.Time) {
 	a.steps = append(a.steps, events.Step{Time: a.deps.Now(), Name: name, Outcome: outcome, Detail: detail, Duration: a.deps.Now().Sub(start)})
-}
-
-// headline is the one-line banner used by the log and the fallback summary.
-func headline(r *result.Run) string {
-	return fmt.Sprintf("%s · %s", r.Status, r.Message)
 }

@@ -28,11 +28,7 @@ const (
 
 // fragments are the alphanumeric runs of a secret long enough to be unique.
 func fragments(secret string) []string {
-	var out []string
-	for _, f := range regexp.MustCompile(`[A-Za-z0-9]{5,}`).FindAllString(secret, -1) {
-		out = append(out, f)
-	}
-	return out
+	return regexp.MustCompile(`[A-Za-z0-9]{5,}`).FindAllString(secret, -1)
 }
 
 // straddle returns text in which secret starts a few bytes before each of

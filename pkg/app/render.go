@@ -10,14 +10,12 @@ import (
 // Version is deploy-guard's version, set at build time with -ldflags.
 var Version = "dev"
 
-// maxSkeletons is the test-skeletons input in report.Options' terms, where 0
-// means the default and a negative number none.
+// maxSkeletons is the test-skeletons input as config resolved it (config
+// alone holds its default). Without a configuration nothing was deployed:
+// there is no coverage to write skeletons for.
 func (a *action) maxSkeletons() int {
 	if a.cfg == nil {
 		return 0
-	}
-	if a.cfg.TestSkeletons == 0 {
-		return -1
 	}
 	return a.cfg.TestSkeletons
 }
@@ -31,11 +29,14 @@ func (a *action) project() report.Project {
 	return p
 }
 
+// threshold is the coverage-threshold input as config resolved it (config
+// alone holds its default; 0 is a threshold, not "unset"). Without a
+// configuration nothing was deployed: there is no coverage to judge.
 func (a *action) threshold() float64 {
-	if a.cfg != nil && a.cfg.CoverageThreshold > 0 {
-		return a.cfg.CoverageThreshold
+	if a.cfg == nil {
+		return 0
 	}
-	return 75
+	return a.cfg.CoverageThreshold
 }
 
 func (a *action) reportOptions() report.Options {

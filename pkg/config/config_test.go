@@ -71,6 +71,7 @@ func TestMain(m *testing.M) {
 const goodAuthURL = "force://PlatformCLI::5Aep861secretrefresh@mydomain.my.salesforce.com"
 
 func TestParseDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL}))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
@@ -107,6 +108,7 @@ func TestParseDefaults(t *testing.T) {
 }
 
 func TestParseValues(t *testing.T) {
+	t.Parallel()
 	c, err := Parse(env(map[string]string{
 		InputAccessToken: "00D000000000001!AQ0AQtoken",
 		InputInstanceURL: "http://127.0.0.1:8080",
@@ -145,6 +147,7 @@ func TestParseValues(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	base := map[string]string{InputAuthURL: goodAuthURL}
 	cases := []struct {
 		name   string
@@ -222,6 +225,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseAuth(t *testing.T) {
+	t.Parallel()
 	const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"
 	cases := []struct {
 		name       string
@@ -261,6 +265,7 @@ func TestParseAuth(t *testing.T) {
 }
 
 func TestErrorsNeverEchoSecrets(t *testing.T) {
+	t.Parallel()
 	secret := "force:/broken-secret-value-123"
 	_, err := Parse(env(map[string]string{InputAuthURL: secret}))
 	if err == nil || strings.Contains(err.Error(), "broken-secret-value") {
@@ -269,6 +274,7 @@ func TestErrorsNeverEchoSecrets(t *testing.T) {
 }
 
 func TestSecrets(t *testing.T) {
+	t.Parallel()
 	c, err := Parse(env(map[string]string{
 		InputAuthURL:         "force://PlatformCLI:clientsecret99:refreshtoken42@x.my.salesforce.com",
 		InputGitHubToken:     "ghs_abcdef",
@@ -288,6 +294,7 @@ func TestSecrets(t *testing.T) {
 }
 
 func TestEnvName(t *testing.T) {
+	t.Parallel()
 	if got := EnvName("max-attempts"); got != "INPUT_MAX-ATTEMPTS" {
 		t.Errorf("EnvName = %q", got)
 	}
@@ -298,6 +305,7 @@ func TestEnvName(t *testing.T) {
 
 // Each deploy-flag input reaches the Config; dry-run takes any test level.
 func TestParseDeployFlags(t *testing.T) {
+	t.Parallel()
 	c, err := Parse(env(map[string]string{
 		InputAuthURL: goodAuthURL, InputMode: "dry-run", InputTestLevel: "NoTestRun",
 		InputManifest: "manifest/package.xml", InputPreDestructive: "manifest/pre.xml", InputPostDestructive: "manifest/post.xml",
@@ -385,6 +393,7 @@ func TestDurationUnits(t *testing.T) {
 
 // A bare number of time-budget means minutes, as wait does.
 func TestTimeBudgetMinutes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want time.Duration
@@ -405,6 +414,7 @@ func TestTimeBudgetMinutes(t *testing.T) {
 }
 
 func TestParseDelta(t *testing.T) {
+	t.Parallel()
 	c, err := Parse(env(map[string]string{InputAuthURL: goodAuthURL, InputDeltaFrom: "0123abc", InputPreDestructive: "pre.xml", InputPurgeOnDelete: "true"}))
 	if err != nil {
 		t.Fatalf("Parse: %v", err)

@@ -8,6 +8,7 @@ import (
 // A number too large for a duration is an error naming the input, never a
 // wrapped-around value (18446744084 seconds used to become 10.29s).
 func TestParseDurationOverflow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ input, value string }{
 		{InputRetryDelay, "18446744084"},
 		{InputRetryDelay, "18446744084s"},

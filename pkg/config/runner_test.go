@@ -6,6 +6,7 @@ import (
 )
 
 func TestRunnerSecrets(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		"ACTIONS_RUNTIME_TOKEN":          "eyJhbGciOiJSUzI1NiJ9.runtime",
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "eyJhbGciOiJSUzI1NiJ9.idtoken",

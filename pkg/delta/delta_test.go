@@ -10,6 +10,7 @@ import (
 )
 
 func TestArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		s    Spec
 		want string
@@ -35,6 +36,7 @@ func answer(json string, exit int) sfcli.Runner {
 // sgd's failures become errors that quote it; a revision missing from a
 // shallow checkout is ErrShallow, whose text names fetch-depth: 0.
 func TestComputeFailures(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, json string
 		exit       int

@@ -366,10 +366,21 @@ func (r *attemptRun) adopt(id, outcome string) string {
 	return id
 }
 
+// Ids of the built-in catalog entries (pkg/classify/catalog.yaml) for a
+// connection that broke while a request was in flight. A test checks that
+// the catalog holds each one: renaming an entry must not silently turn off
+// the never-deploy-twice guard.
+const (
+	patternConnectionReset    = "connection-reset"
+	patternConnectionTimedOut = "connection-timed-out"
+	patternTLSDisconnected    = "tls-disconnected"
+	patternRetryLimitNetwork  = "retry-limit-network"
+)
+
 // lostAnswerPatterns are catalog entries for a connection that broke while
 // a request was in flight: the org may have acted on it.
 var lostAnswerPatterns = map[string]bool{
-	"connection-reset": true, "connection-timed-out": true, "tls-disconnected": true, "retry-limit-network": true,
+	patternConnectionReset: true, patternConnectionTimedOut: true, patternTLSDisconnected: true, patternRetryLimitNetwork: true,
 }
 
 // lostAnswer reports whether a failed submission may nonetheless have

@@ -178,7 +178,7 @@ func (rc *Recovery) rerunFlaky(ctx context.Context, req Request, rep *Report) {
 	}
 	passed := map[string]bool{}
 	for _, p := range run.TestSuccesses {
-		if name := p.Class + "." + p.Method; failed[name] {
+		if name := p.FullName(); failed[name] {
 			passed[name] = true
 		}
 	}

@@ -67,21 +67,32 @@ func TestRecoveryFlakyTest(t *testing.T) {
 	// A component warning is not a failure: the tests alone failed the
 	// deployment, so the flaky check runs all the same.
 	withWarning := strings.Replace(testFailure, `"componentFailures":[]`, `"componentFailures":[{"componentType":"CustomObject","fullName":"Invoice__c","problem":"Setting sharingModel is deprecated","problemType":"Warning"}]`, 1)
-	for name, details := range map[string]string{"tests only": testFailure, "tests and a component warning": withWarning} {
-		t.Run(name, func(t *testing.T) {
+	// In a namespaced org sf reports the prefix in its own field, for failed
+	// and passed tests alike: the test is the same one, and flaky.
+	namespaced := strings.ReplaceAll(testFailure, `"name":"InvoiceTest"`, `"name":"InvoiceTest","namespace":"acme"`)
+	namespacedCheck := strings.ReplaceAll(checkPassedLowCoverage, `"name":"InvoiceTest"`, `"name":"InvoiceTest","namespace":"acme"`)
+	for _, tc := range []struct {
+		name, details, check, flaky string
+	}{
+		{"tests only", testFailure, checkPassedLowCoverage, "InvoiceTest.testTotals"},
+		{"tests and a component warning", withWarning, checkPassedLowCoverage, "InvoiceTest.testTotals"},
+		{"namespaced test", namespaced, namespacedCheck, "acme.InvoiceTest.testTotals"},
+	} {
+		details := tc.details
+		t.Run(tc.name, func(t *testing.T) {
 			const id, check, again = "0Af000000000010AAA", "0Af000000000020AAA", "0Af000000000021AAA"
 			sf := newSF(t, map[string][]reply{
 				"start":    {queued(id), queued(again)},
 				"validate": {queued(check)},
-				"report":   {finished(id, "Failed", 1, details), finished(check, "Failed", 0, checkPassedLowCoverage), finished(again, "Succeeded", 0, "")},
+				"report":   {finished(id, "Failed", 1, details), finished(check, "Failed", 0, tc.check), finished(again, "Succeeded", 0, "")},
 			})
 			rc, _ := newRecovery(sf)
 			rep := rc.Run(context.Background(), Request{Mode: config.ModeDeploy, Spec: sfcli.DeploySpec{Target: sfcli.Target{Manifest: "manifest/package.xml"}, TestLevel: "RunLocalTests"}})
 			if !rep.Succeeded || !rep.Recovered {
 				t.Fatalf("report = %+v", rep.Outcome)
 			}
-			if strings.Join(rep.FlakyTests, ",") != "InvoiceTest.testTotals" {
-				t.Errorf("flaky = %v", rep.FlakyTests)
+			if strings.Join(rep.FlakyTests, ",") != tc.flaky {
+				t.Errorf("flaky = %v, want %s", rep.FlakyTests, tc.flaky)
 			}
 			if got := rep.DeploymentAttempts(); got != 2 {
 				t.Errorf("attempts = %d, want 2 (the redeploy counts, the check-only run does not)", got)

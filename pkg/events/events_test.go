@@ -39,6 +39,7 @@ func sampleSteps() []Step {
 var info = RunInfo{ID: "9001", Attempt: "1", Repository: "acme/crm", Workflow: "deploy", Ref: "refs/heads/main", SHA: "abc123", Actor: "octocat"}
 
 func TestGoldenSchema(t *testing.T) {
+	t.Parallel()
 	data, err := Encode(Build(sampleRun(), info, sampleSteps()), redact.New("supersecret"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +53,7 @@ func TestGoldenSchema(t *testing.T) {
 // TestTimelineFromEventsAlone reads the log as a consumer would and rebuilds
 // the attempts timeline from it.
 func TestTimelineFromEventsAlone(t *testing.T) {
+	t.Parallel()
 	data, _ := Encode(Build(sampleRun(), info, sampleSteps()), redact.New())
 	var timeline []string
 	var lastTime time.Time
@@ -93,6 +95,7 @@ func jsonNum(v any) string {
 // Go's encoding/json writes "<", ">" and "&" as \u escapes: a secret holding
 // them must be masked before it is encoded, not looked for afterwards.
 func TestEncodeRedactsBeforeEscaping(t *testing.T) {
+	t.Parallel()
 	const secret = `tok_Qx7Rk2<Vm9Tz4&Lp3Wn8>Hb6Yc1`
 	r := sampleRun()
 	r.Message = "org said " + secret

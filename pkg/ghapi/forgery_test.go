@@ -19,6 +19,7 @@ func forgedLine(status string) string {
 // A fork's pull request from a branch named main lists under
 // head_branch=main: its runs are no deployments, whatever their logs say.
 func TestBreakerCountsOnlyDeployingEvents(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		event string
 		open  bool
@@ -49,6 +50,7 @@ func TestBreakerCountsOnlyDeployingEvents(t *testing.T) {
 // line naming the deploy job: only the log of the job the API names as this
 // job counts.
 func TestBreakerReadsOnlyThisJobsLog(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		real, forged string
 		open         bool
@@ -82,6 +84,7 @@ func TestBreakerReadsOnlyThisJobsLog(t *testing.T) {
 // line: without outcome-key, only lines inside the action's own step count,
 // and their status must agree with that step's conclusion.
 func TestBreakerIgnoresLinesOfOtherSteps(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		real, forged string
 		open         bool
@@ -106,6 +109,7 @@ func TestBreakerIgnoresLinesOfOtherSteps(t *testing.T) {
 // One log line longer than the reader's buffer must not make the breaker
 // fail open over deployments that failed.
 func TestBreakerSkipsOverlongLines(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	for id := int64(100); id > 97; id-- {
 		f.addDeploy(id, "failed")
@@ -122,6 +126,7 @@ func TestBreakerSkipsOverlongLines(t *testing.T) {
 // A run that sent nothing to the org (config or preflight error, time budget
 // spent before the first submission) records attempts=0: no deployment.
 func TestBreakerIgnoresRunsThatSentNothing(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	for id := int64(100); id > 97; id-- {
 		f.addRun(id, 1, "failure")
@@ -137,6 +142,7 @@ func TestBreakerIgnoresRunsThatSentNothing(t *testing.T) {
 // An open issue that someone else wrote, quoting the fingerprint marker and
 // carrying the label, is never taken for the post-mortem issue.
 func TestPostMortemMatchesOnlyItsOwnIssue(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	pm := PostMortem{Title: "Deploy failed", Body: "report", Labels: []string{"post-mortem"}, Fingerprint: "abc123"}
 	f.issues = append(f.issues, map[string]any{"number": 1, "title": "bait", "body": "see " + Marker("abc123"), "state": "open",
@@ -160,6 +166,7 @@ func TestPostMortemMatchesOnlyItsOwnIssue(t *testing.T) {
 // it (org text, had it escaped the log's quoting), a genuine line replayed
 // from another run, and lines keyed with another key are no outcome.
 func TestBreakerOutcomeKey(t *testing.T) {
+	t.Parallel()
 	const key = "s3cret-outcome-key"
 	b := Breaker{Threshold: 3, Window: 5, Job: "deploy", Org: "org1", Key: key}
 	rec := func(status string, run int64) string {
@@ -209,6 +216,7 @@ func TestBreakerOutcomeKey(t *testing.T) {
 // conclusion contradicts is no outcome, nor is a run whose action step holds
 // two different outcome lines (one squeezed into the step's last second).
 func TestBreakerStepsListWithoutKey(t *testing.T) {
+	t.Parallel()
 	t.Run("conclusion disagrees", func(t *testing.T) {
 		f, srv := newFake(t)
 		for id := int64(100); id > 97; id-- {
@@ -236,6 +244,7 @@ func TestBreakerStepsListWithoutKey(t *testing.T) {
 }
 
 func TestFindSelf(t *testing.T) {
+	t.Parallel()
 	run := func(name, runner, status string, steps ...Step) Job {
 		return Job{Name: name, Runner: runner, Status: status, Steps: steps}
 	}
@@ -263,6 +272,7 @@ func TestFindSelf(t *testing.T) {
 }
 
 func TestEachLine(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("y", 300)
 	in := "a\n" + long + "\n" + strings.Repeat("z", 100) + "\nb\r\nc"
 	var got []string

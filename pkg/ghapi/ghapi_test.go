@@ -36,6 +36,7 @@ func deploys(statuses ...string) []deploy {
 }
 
 func TestBreaker(t *testing.T) {
+	t.Parallel()
 	// The newest run finished at 12:10 on May 1st (see addRun).
 	lastFailure := time.Date(2026, 5, 1, 12, 10, 0, 0, time.UTC)
 	b := Breaker{Threshold: 3, Window: 5, Job: "deploy", Org: "org1", Cooldown: time.Hour, Now: func() time.Time { return lastFailure.Add(30 * time.Minute) }}
@@ -112,6 +113,7 @@ func TestBreaker(t *testing.T) {
 // The outcome line is read only where deploy-guard prints it (right after
 // the runner's timestamp), and the last one wins.
 func TestOutcomeLine(t *testing.T) {
+	t.Parallel()
 	line := OutcomeLine(OutcomeRecord{Job: "deploy", Org: "ab12", Mode: "deploy", Status: "failed", Attempts: 2}, "")
 	if line != "deploy-guard outcome: job=deploy org=ab12 mode=deploy status=failed attempts=2" {
 		t.Errorf("OutcomeLine = %q", line)
@@ -138,6 +140,7 @@ func TestOutcomeLine(t *testing.T) {
 }
 
 func TestBreakerSkipsExpiredLogs(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	f.addDeploy(100, "failed")
 	f.addDeploy(99, "failed")
@@ -151,6 +154,7 @@ func TestBreakerSkipsExpiredLogs(t *testing.T) {
 }
 
 func TestBreakerPagination(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	// Window 2 → 6 runs wanted → per_page 12; the first 12 runs are
 	// cancelled, so the breaker must follow the Link header to page 2.
@@ -186,6 +190,7 @@ func TestBreakerPagination(t *testing.T) {
 }
 
 func TestBreakerFailsOpen(t *testing.T) {
+	t.Parallel()
 	msg := func(status int, body string, hdr map[string]string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			for k, v := range hdr {
@@ -250,6 +255,7 @@ func TestBreakerFailsOpen(t *testing.T) {
 }
 
 func TestBreakerRetriesServerErrorOnce(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	f.addDeploy(1, "failed")
 	calls := 0
@@ -271,6 +277,7 @@ func TestBreakerRetriesServerErrorOnce(t *testing.T) {
 }
 
 func TestBreakerConnectionRefused(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -286,6 +293,7 @@ func TestBreakerConnectionRefused(t *testing.T) {
 }
 
 func TestAuthorizationOnlyToAPIHost(t *testing.T) {
+	t.Parallel()
 	var gotAuth string
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { gotAuth = r.Header.Get("Authorization") }))
 	defer other.Close()
@@ -329,6 +337,7 @@ var (
 )
 
 func TestPostMortemCreatedOnceThenCommented(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	c := f.client(srv)
 	red := redact.New(fakeToken, fakeAuthURL, fakeWebhook)
@@ -389,6 +398,7 @@ func TestPostMortemCreatedOnceThenCommented(t *testing.T) {
 }
 
 func TestPostMortemFindsIssueOnLaterPage(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	c := f.client(srv)
 	pm := PostMortem{Title: "t", Body: "b", Labels: []string{"post-mortem"}, Fingerprint: "abc123"}
@@ -406,6 +416,7 @@ func TestPostMortemFindsIssueOnLaterPage(t *testing.T) {
 }
 
 func TestPostMortemForbidden(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	f.fault = func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 403, map[string]any{"message": "Resource not accessible by integration"})
@@ -426,6 +437,7 @@ func TestPostMortemForbidden(t *testing.T) {
 
 // The transport caps the body to GitHub's limit and keeps the marker last.
 func TestPostMortemBodyCapped(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	c := f.client(srv)
 	r := failedRun()
@@ -452,6 +464,7 @@ func postMortemFor(r *result.Run, env ghenv.Env, red *redact.Redactor) PostMorte
 }
 
 func TestPRCommentCreatedThenUpdated(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	env := f.env(srv)
 	env.PRNumber = 5
@@ -505,6 +518,7 @@ func assertNoSecrets(t *testing.T, f *fakeGitHub, secrets ...string) {
 // workflow's installation token (GET /user is 403: github-actions[bot]) and
 // a personal token (GET /user names it).
 func TestPRCommentEditsOnlyItsOwn(t *testing.T) {
+	t.Parallel()
 	for _, login := range []string{"", "deploy-bot"} {
 		t.Run("login="+login, func(t *testing.T) {
 			f, srv := newFake(t)
@@ -543,6 +557,7 @@ func TestPRCommentEditsOnlyItsOwn(t *testing.T) {
 // Each job and org keeps its own comment: a matrix job never overwrites
 // another's.
 func TestPRCommentPerJobAndOrg(t *testing.T) {
+	t.Parallel()
 	f, srv := newFake(t)
 	env := f.env(srv)
 	env.PRNumber = 5

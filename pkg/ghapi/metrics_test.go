@@ -22,6 +22,7 @@ func hist(conclusions ...string) []Run {
 }
 
 func TestComputeMetrics(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	rerun := []Run{
 		// Run 2 has two attempts: the first failed, the re-run succeeded.
@@ -87,6 +88,7 @@ func TestComputeMetrics(t *testing.T) {
 }
 
 func TestMetricsFrequency(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	var rs []Run
 	for i := 0; i < 10; i++ { // 10 deployments over 4.5 days

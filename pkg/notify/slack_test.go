@@ -100,6 +100,7 @@ func assertNoURL(t *testing.T, s *Slack, err error) {
 }
 
 func TestSendSuccess(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{}
 	s, slept := newSlack(t, f)
 	if err := s.Send(context.Background(), []byte(`{"text":"hi"}`)); err != nil {
@@ -111,6 +112,7 @@ func TestSendSuccess(t *testing.T) {
 }
 
 func TestSendHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{script: []func(http.ResponseWriter){status(429, "rate_limited", "Retry-After", "2")}}
 	s, slept := newSlack(t, f)
 	if err := s.Send(context.Background(), []byte(`{"text":"hi"}`)); err != nil {
@@ -122,6 +124,7 @@ func TestSendHonoursRetryAfter(t *testing.T) {
 }
 
 func TestSendRetryAfterBeyondMaxWait(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{script: []func(http.ResponseWriter){status(429, "rate_limited", "Retry-After", "120")}}
 	s, slept := newSlack(t, f)
 	s.MaxWait = 30 * time.Second
@@ -141,6 +144,7 @@ func TestSendRetryAfterBeyondMaxWait(t *testing.T) {
 }
 
 func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) { status(500, "internal_error")(w) }}
 	s, slept := newSlack(t, f)
 	s.MaxAttempts = 3
@@ -162,6 +166,7 @@ func TestSendGivesUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestSendDefaultAttempts(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) { status(503, "")(w) }}
 	s, _ := newSlack(t, f)
 	_ = s.Send(context.Background(), []byte(`{}`))
@@ -171,6 +176,7 @@ func TestSendDefaultAttempts(t *testing.T) {
 }
 
 func TestSendNoRetryOn4xx(t *testing.T) {
+	t.Parallel()
 	for _, code := range []int{400, 403, 404, 410} {
 		f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) { status(code, "invalid_payload")(w) }}
 		s, slept := newSlack(t, f)
@@ -184,6 +190,7 @@ func TestSendNoRetryOn4xx(t *testing.T) {
 
 // An error quotes what Slack answered only when it is an error code.
 func TestSendQuotesOnlySlackErrorCodes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		body  string
 		quote bool
@@ -209,6 +216,7 @@ func TestSendQuotesOnlySlackErrorCodes(t *testing.T) {
 }
 
 func TestSendTimeout(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -226,6 +234,7 @@ func TestSendTimeout(t *testing.T) {
 }
 
 func TestSendConnectionRefused(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +251,7 @@ func TestSendConnectionRefused(t *testing.T) {
 }
 
 func TestSendCanceled(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{handler: func(w http.ResponseWriter, r *http.Request) { status(502, "")(w) }}
 	s, _ := newSlack(t, f)
 	s.Sleep = func(ctx context.Context, d time.Duration) error { return context.Canceled }
@@ -278,6 +288,7 @@ func sampleEnv() ghenv.Env {
 }
 
 func TestBlockKitGolden(t *testing.T) {
+	t.Parallel()
 	m := MessageFor(sampleRun(), sampleEnv(), "https://github.com/acme/app/issues/7")
 	got, err := BlockKit(m, redact.New())
 	if err != nil {
@@ -287,6 +298,7 @@ func TestBlockKitGolden(t *testing.T) {
 }
 
 func TestBlockKitStructureAndLimits(t *testing.T) {
+	t.Parallel()
 	m := MessageFor(sampleRun(), sampleEnv(), "")
 	m.Repository = strings.Repeat("r", 300)
 	m.FailedComponent = strings.Repeat("&", 5000)
@@ -343,6 +355,7 @@ func TestBlockKitStructureAndLimits(t *testing.T) {
 }
 
 func TestEscape(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"a & b":                "a &amp; b",
 		"<!channel> hi":        "&lt;!channel&gt; hi",
@@ -361,6 +374,7 @@ func TestEscape(t *testing.T) {
 }
 
 func TestNoSecretInSlackBody(t *testing.T) {
+	t.Parallel()
 	f := &fakeSlack{}
 	s, _ := newSlack(t, f)
 	red := redact.New(fakeToken, fakeAuthURL, s.WebhookURL)
@@ -388,6 +402,7 @@ func TestNoSecretInSlackBody(t *testing.T) {
 }
 
 func TestShouldNotify(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		s          result.Status
 		onRecovery bool
@@ -409,6 +424,7 @@ func TestShouldNotify(t *testing.T) {
 }
 
 func TestMessageFor(t *testing.T) {
+	t.Parallel()
 	m := MessageFor(sampleRun(), sampleEnv(), "")
 	if m.FailedComponent != "ApexClass Foo (line 12): Variable does not exist: x <@U123>  (+1 more)" {
 		t.Errorf("FailedComponent = %q", m.FailedComponent)
@@ -422,6 +438,7 @@ func TestMessageFor(t *testing.T) {
 // random part at its top, 5xx waits double from baseBackoff; a Retry-After
 // given as an HTTP date is honoured as well as one in seconds.
 func TestSendBackoffIsInjected(t *testing.T) {
+	t.Parallel()
 	when := time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)
 	f := &fakeSlack{script: []func(http.ResponseWriter){status(503, ""), status(500, ""), status(429, "", "Retry-After", when)}}
 	s, slept := newSlack(t, f)

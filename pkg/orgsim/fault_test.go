@@ -11,6 +11,7 @@ import (
 // An exception fault relays the scenario's message as the org would: in a
 // SOAP fault, XML-escaped.
 func TestExceptionFaultCarriesTheMessage(t *testing.T) {
+	t.Parallel()
 	sc := &Scenario{Name: "t", Faults: []Fault{{Kind: "exception", Message: "boom <&> ##[stop-commands]zz"}}}
 	if err := sc.Validate(); err != nil {
 		t.Fatal(err)

@@ -14,17 +14,15 @@ type org struct {
 	sc  *Scenario
 	now func() time.Time
 
-	mu        sync.Mutex
-	seq       int
-	deploys   int // deploy and deployRecentValidation calls that made a job
-	calls     int // every deploy call, faulted or not (faults are keyed by it)
-	jobs      map[string]*job
-	classes   map[string]*apexClass // classes the org has (deployed or in a validation)
-	testRuns  map[string]*testRun
-	runCount  map[string]int // test method → times run
-	logged    bool
-	heldLock  bool
-	lastTotal time.Duration
+	mu       sync.Mutex
+	seq      int
+	deploys  int // deploy and deployRecentValidation calls that made a job
+	calls    int // every deploy call, faulted or not (faults are keyed by it)
+	jobs     map[string]*job
+	classes  map[string]*apexClass // classes the org has (deployed or in a validation)
+	testRuns map[string]*testRun
+	runCount map[string]int // test method → times run
+	logged   bool
 	// present are the components the org has ("Type:FullName"): the
 	// scenario's, plus what succeeded deployments added, minus deletions.
 	present map[string]bool
@@ -135,13 +133,6 @@ func (o *org) quickDeploy(validationID string) (*job, error) {
 	v.CheckOnly = false // a validation can be quick-deployed once
 	o.mu.Unlock()
 	return o.startDeploy(v.Payload, opts), nil
-}
-
-func (o *org) job(id string) (*job, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	j, ok := o.jobs[id]
-	return j, ok
 }
 
 func (o *org) cancel(id string) bool {

@@ -21,6 +21,7 @@ import (
 const scenarioDir = "../../testdata/scenarios"
 
 func TestScenariosLoad(t *testing.T) {
+	t.Parallel()
 	names, err := ListScenarios(scenarioDir)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +47,7 @@ func TestScenariosLoad(t *testing.T) {
 }
 
 func TestScenarioValidation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ doc, want string }{
 		{"faults: [{kind: meteor}]", `faults[0].kind "meteor"`},
 		{"componentFailures: [{name: X}]", "name and problem are required"},
@@ -99,6 +101,7 @@ func projectZip(t testing.TB) string {
 }
 
 func TestReadPayload(t *testing.T) {
+	t.Parallel()
 	p, err := readPayload(projectZip(t))
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +156,7 @@ func deployAndWait(t *testing.T, o *org, p *payload, opts deployOptions) *Deploy
 }
 
 func TestOrgOutcomes(t *testing.T) {
+	t.Parallel()
 	p, err := readPayload(projectZip(t))
 	if err != nil {
 		t.Fatal(err)
@@ -350,6 +354,7 @@ func keyPaths(v any, prefix string, out map[string]bool) {
 // the emulator's XML at the same place, and that the emulator invents no
 // field a real org does not have.
 func TestDeployResultShapeMatchesRealFixtures(t *testing.T) {
+	t.Parallel()
 	p, _ := readPayload(projectZip(t))
 	sc := &Scenario{
 		ComponentFailures: []ComponentFailure{{Type: "ApexClass", Name: "InvoiceService", Line: 1, Column: 2, Problem: "x", Deploys: []int{1}}},
@@ -428,6 +433,7 @@ func TestDeployResultShapeMatchesRealFixtures(t *testing.T) {
 }
 
 func TestServerRecordsAndFaults(t *testing.T) {
+	t.Parallel()
 	sc := &Scenario{Name: "t", Faults: []Fault{{Deploys: []int{1}, Kind: "lock"}, {Deploys: []int{2}, Kind: "unavailable"}, {Deploys: []int{3}, Kind: "reset"}}}
 	srv, err := Start(sc, Options{})
 	if err != nil {
@@ -479,6 +485,7 @@ func TestServerRecordsAndFaults(t *testing.T) {
 }
 
 func TestTLSAndAuthURL(t *testing.T) {
+	t.Parallel()
 	srv, err := Start(nil, Options{TLS: true})
 	if err != nil {
 		t.Fatal(err)
@@ -523,6 +530,7 @@ const deleteLegacy = `<Package><types><members>Legacy</members><name>ApexClass</
 // for a check-only one); deleting what it lacks is a warning that fails the
 // deployment unless it ignores warnings.
 func TestDestructiveChanges(t *testing.T) {
+	t.Parallel()
 	p, err := readPayload(zipOf(t, map[string]string{
 		"unpackaged/package.xml":                    `<Package/>`,
 		"unpackaged/classes/Fresh.cls":              "public class Fresh {}",
@@ -579,6 +587,7 @@ func TestDestructiveChanges(t *testing.T) {
 // A metadata-dir deploy zips the folder under "zip/": paths are read from
 // the package.xml's folder.
 func TestReadPayloadMetadataDirRoot(t *testing.T) {
+	t.Parallel()
 	p, err := readPayload(zipOf(t, map[string]string{"zip/package.xml": `<Package/>`, "zip/classes/Greeter.cls": "public class Greeter {}"}))
 	if err != nil {
 		t.Fatal(err)
@@ -592,6 +601,7 @@ func TestReadPayloadMetadataDirRoot(t *testing.T) {
 // reset. The Tooling API's DeployRequest lists it for this user; the cancel
 // that jsforce sends (<id>) cancels it.
 func TestLostAnswerDeployRequestAndCancel(t *testing.T) {
+	t.Parallel()
 	sc := &Scenario{Name: "t", Faults: []Fault{{Deploys: []int{1}, Kind: "accepted-reset"}}, Duration: Duration{time.Hour}}
 	srv, err := Start(sc, Options{})
 	if err != nil {
@@ -659,6 +669,7 @@ func TestLostAnswerDeployRequestAndCancel(t *testing.T) {
 // deployment of the new code; the suite time is paid only by deployments
 // that run the local tests.
 func TestOrgCodeOutcomesAndSuiteTime(t *testing.T) {
+	t.Parallel()
 	p, err := readPayload(projectZip(t))
 	if err != nil {
 		t.Fatal(err)

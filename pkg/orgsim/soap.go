@@ -155,13 +155,6 @@ func (n *NilString) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return d.DecodeElement(&n.Value, &start)
 }
 
-// soapRequest is the part of a SOAP request body the org reads.
-type soapRequest struct {
-	Body struct {
-		Inner []byte `xml:",innerxml"`
-	} `xml:"Body"`
-}
-
 type deployRequest struct {
 	ZipFile       string        `xml:"ZipFile"`
 	DeployOptions deployOptions `xml:"DeployOptions"`

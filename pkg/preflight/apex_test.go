@@ -7,6 +7,7 @@ import (
 )
 
 func TestScanLoops(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		src  string
@@ -61,6 +62,7 @@ func TestScanLoops(t *testing.T) {
 }
 
 func TestScanApexFacts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                             string
 		src                              string

@@ -13,6 +13,7 @@ import (
 // into .git or through a link, is a config error naming the file (issue
 // 28). Links inside the source and plain replacement files pass.
 func TestLinksOutOfTheSource(t *testing.T) {
+	t.Parallel()
 	type layout struct {
 		links        map[string]string // path → target
 		files        []string

@@ -24,6 +24,7 @@ type want struct {
 const casesDir = "../../testdata/preflight"
 
 func TestRunCases(t *testing.T) {
+	t.Parallel()
 	field := "force-app/main/default/objects/Invoice__c/fields/Amount__c.field-meta.xml"
 	service := "force-app/main/default/classes/InvoiceService.cls"
 	tests := []struct {
@@ -168,6 +169,7 @@ func dump(fs []Finding) string {
 }
 
 func TestAnnotationCommand(t *testing.T) {
+	t.Parallel()
 	root, _ := filepath.Abs("../..")
 	r, err := Run(context.Background(), Options{Dir: filepath.Join(root, "testdata/preflight/bad-entity"), Root: root})
 	if err != nil {
@@ -181,6 +183,7 @@ func TestAnnotationCommand(t *testing.T) {
 }
 
 func TestAnnotationsErrorsFirstAndAll(t *testing.T) {
+	t.Parallel()
 	r := &Report{Findings: []Finding{
 		{Severity: SeverityWarning, Check: CheckApexAssert, Message: "w1"},
 		{Severity: SeverityError, Check: CheckXML, Message: "e1"},
@@ -200,6 +203,7 @@ func TestAnnotationsErrorsFirstAndAll(t *testing.T) {
 }
 
 func TestCategoryConfigBeatsMetadata(t *testing.T) {
+	t.Parallel()
 	r := &Report{Findings: []Finding{
 		{Severity: SeverityError, Check: CheckXML, Category: result.CategoryMetadata},
 		{Severity: SeverityError, Check: CheckManifest, Category: result.CategoryConfig},
@@ -214,6 +218,7 @@ func TestCategoryConfigBeatsMetadata(t *testing.T) {
 }
 
 func TestMarkdownListsAllAndEscapes(t *testing.T) {
+	t.Parallel()
 	r := &Report{Files: 3, Findings: []Finding{
 		{Severity: SeverityError, Check: CheckXML, Category: result.CategoryMetadata, File: "a/x_y.field-meta.xml", Line: 2, Col: 3, Message: "element <b> closed by </c> [click](http://evil) @team"},
 		{Severity: SeverityError, Check: CheckXML, Category: result.CategoryMetadata, File: "a/z.xml", Line: 1, Col: 1, Message: "file is empty"},
@@ -238,6 +243,7 @@ func TestMarkdownListsAllAndEscapes(t *testing.T) {
 }
 
 func TestSourceDirsLimitChecksAndMissingSourceDir(t *testing.T) {
+	t.Parallel()
 	root, _ := filepath.Abs("../..")
 	dir := filepath.Join(root, "testdata/preflight/unclosed-tag")
 	r, err := Run(context.Background(), Options{Dir: dir, Root: root, SourceDirs: []string{"force-app/main/default/classes", "force-app/main/default/nope"}})
@@ -250,6 +256,7 @@ func TestSourceDirsLimitChecksAndMissingSourceDir(t *testing.T) {
 }
 
 func TestRunCanceled(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dir, _ := filepath.Abs(filepath.Join(casesDir, "ok"))
@@ -261,6 +268,7 @@ func TestRunCanceled(t *testing.T) {
 // Destructive changes that cannot be read, and one deleting a component the
 // source still holds.
 func TestDestructiveFiles(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -296,6 +304,7 @@ func TestDestructiveFiles(t *testing.T) {
 
 // A Metadata-API-format folder needs no sfdx-project.json; its XML is checked.
 func TestMetadataDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for p, c := range map[string]string{
 		"mdapi/package.xml":                  "<Package><version>62.0</version></Package>",

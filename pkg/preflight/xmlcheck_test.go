@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheckXML(t *testing.T) {
+	t.Parallel()
 	const decl = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 	tests := []struct {
 		name      string

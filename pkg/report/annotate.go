@@ -14,9 +14,6 @@ import (
 // MaxPerLevel is the runner's cap on annotations of one level per step.
 const MaxPerLevel = actions.MaxPerLevel
 
-// DefaultCoverageThreshold is used when a threshold of 0 is given.
-const DefaultCoverageThreshold = 75
-
 // maxTitle bounds an annotation title; the full text is in the message.
 const maxTitle = 200
 
@@ -40,9 +37,6 @@ func RankedAnnotations(r *result.Run, p Project, threshold float64) []actions.Ra
 		return nil
 	}
 	p = p.prepared()
-	if threshold <= 0 {
-		threshold = DefaultCoverageThreshold
-	}
 	if r.Status.OK() {
 		if n, ok := successNotice(r); ok {
 			return []actions.Ranked{{Annotation: n}}

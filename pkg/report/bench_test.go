@@ -38,7 +38,7 @@ func BenchmarkRender(b *testing.B) {
 	r := benchRun()
 	p := testProject(b)
 	p.Source = p.index() // walked once, as app shares preflight's walk
-	o := Options{Project: p, CoverageThreshold: 75}
+	o := Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

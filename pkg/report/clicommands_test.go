@@ -128,6 +128,7 @@ func loadCLIMeta(t *testing.T) map[string]*cliCommand {
 // upgrade that changes a flag the suggestions use shows up here. With
 // -update it rewrites the snapshot.
 func TestCLISnapshotMatchesPinnedCLI(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the CLI (about a minute)")
 	}
@@ -304,6 +305,7 @@ func suggestedCommands(md string) []string {
 // the report suggest against the pinned CLI; the reproduce commands deploy
 // what the run deployed.
 func TestSuggestedCommandsRunOnPinnedCLI(t *testing.T) {
+	t.Parallel()
 	meta := loadCLIMeta(t)
 	p := testProject(t)
 	targets := []struct{ name, flags string }{
@@ -333,7 +335,7 @@ func TestSuggestedCommandsRunOnPinnedCLI(t *testing.T) {
 				}
 			}
 			deployed := len(r.Attempts) > 0
-			o := Options{Project: p, CoverageThreshold: 75}
+			o := Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}
 			for _, md := range []string{Summary(r, o), Markdown(r, o)} {
 				for _, line := range suggestedCommands(md) {
 					checked++
@@ -361,6 +363,7 @@ func TestSuggestedCommandsRunOnPinnedCLI(t *testing.T) {
 // catalog's explanations and fixes suggest (placeholders such as <id>
 // stand for values).
 func TestCatalogCommandsRunOnPinnedCLI(t *testing.T) {
+	t.Parallel()
 	meta := loadCLIMeta(t)
 	for _, p := range classify.Builtin() {
 		for _, line := range suggestedCommands(p.Explanation + "\n" + p.Fix) {
@@ -372,6 +375,7 @@ func TestCatalogCommandsRunOnPinnedCLI(t *testing.T) {
 }
 
 func TestCheckCommandRejects(t *testing.T) {
+	t.Parallel()
 	meta := loadCLIMeta(t)
 	for _, bad := range []string{
 		"sf project deploy validate --source-dir force-app --target-org ci --dry-run",
@@ -400,6 +404,7 @@ func TestCheckCommandRejects(t *testing.T) {
 
 // --synchronous runs the tests of one class; several classes wait instead.
 func TestTestArgs(t *testing.T) {
+	t.Parallel()
 	meta := loadCLIMeta(t)
 	for _, tc := range []struct {
 		tests        []string

@@ -15,6 +15,7 @@ import (
 // renders from the document model it replaced (kept below as the oracle),
 // with hostile names escaped the same way.
 func TestWriteCoberturaMatchesEncodingXML(t *testing.T) {
+	t.Parallel()
 	p := testProject(t)
 	runs := map[string]*result.Run{}
 	for name, r := range scenarios() {
@@ -133,6 +134,7 @@ func oracleCobertura(t *testing.T, r *result.Run, p Project) []byte {
 // byte against encoding/json: decoded into CoverageDoc and indented again by
 // json.MarshalIndent, every scenario's document comes out the same.
 func TestCoverageJSONIsEncodingJSON(t *testing.T) {
+	t.Parallel()
 	runs := scenarios()
 	runs["hostile names"] = &result.Run{Deploy: &result.Deploy{
 		Coverage: []result.ClassCoverage{

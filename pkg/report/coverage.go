@@ -76,9 +76,6 @@ func WriteCoverageJSON(w io.Writer, r *result.Run, threshold float64) error {
 	if !hasCoverageData(r) {
 		return nil
 	}
-	if threshold <= 0 {
-		threshold = DefaultCoverageThreshold
-	}
 	d := r.Deploy
 	var org struct {
 		covered, total int

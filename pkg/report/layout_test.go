@@ -10,6 +10,7 @@ import (
 )
 
 func TestProjectFile(t *testing.T) {
+	t.Parallel()
 	p := testProject(t)
 	const base = "testdata/project/force-app/main/default/"
 	cases := []struct {
@@ -65,6 +66,7 @@ func TestProjectFile(t *testing.T) {
 // TestProjectFileLayouts builds a project with several package directories,
 // nested folders and bundles.
 func TestProjectFileLayouts(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	files := []string{
 		"sfdx/sfdx-project.json",
@@ -129,6 +131,7 @@ func BenchmarkProjectFile(b *testing.B) {
 // sfproject's model: the CLI's registry (types the old table lacked, labels
 // files of any name) and the project's .forceignore.
 func TestProjectFileUsesTheSourceModel(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	files := map[string]string{
 		"sfdx-project.json":                      `{"packageDirectories": [{"path": "force-app"}]}`,

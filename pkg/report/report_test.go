@@ -35,6 +35,7 @@ func renderAnnotations(as []actions.Annotation) []byte {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	p := testProject(t)
 	names := make([]string, 0)
 	runs := scenarios()
@@ -45,7 +46,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range names {
 		r := runs[name]
 		t.Run(name, func(t *testing.T) {
-			o := Options{Project: p, CoverageThreshold: 75, RunURL: "https://github.com/org/app/actions/runs/42", ArtifactsDir: ".deploy-guard"}
+			o := Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25, RunURL: "https://github.com/org/app/actions/runs/42", ArtifactsDir: ".deploy-guard"}
 			if name == "transient-recovered" {
 				o.Extra = []Section{{Title: "Circuit breaker", Body: "Closed: 0 of the last 5 runs failed."}}
 			}
@@ -83,7 +84,7 @@ func TestGolden(t *testing.T) {
 				golden(t, name+".cobertura.xml", c)
 				checkXML(t, c)
 			}
-			sk := TestSkeletons(r, p, 75, 0)
+			sk := TestSkeletons(r, p, 75, 25)
 			skNames := make([]string, 0, len(sk))
 			for n := range sk {
 				skNames = append(skNames, n)
@@ -175,6 +176,7 @@ func checkSARIF(t *testing.T, b []byte) {
 }
 
 func TestScenarioAnnotations(t *testing.T) {
+	t.Parallel()
 	p := testProject(t)
 	runs := scenarios()
 	an := Annotations(runs["compile-error"], p, 75)
@@ -242,6 +244,7 @@ func TestScenarioAnnotations(t *testing.T) {
 }
 
 func TestStackTraceNamespaces(t *testing.T) {
+	t.Parallel()
 	p := testProject(t)
 	tf := result.TestFailure{Class: "InvoiceServiceTest", Namespace: "ns", Method: "m", StackTrace: "Class.ns.InvoiceServiceTest.m: line 3, column 1"}
 	if f, l := p.testLocation(tf); !strings.HasSuffix(f, "InvoiceServiceTest.cls") || l != 3 {
@@ -258,6 +261,7 @@ func TestStackTraceNamespaces(t *testing.T) {
 }
 
 func TestAnnotationCap(t *testing.T) {
+	t.Parallel()
 	p := testProject(t)
 	d := &result.Deploy{Status: "Failed"}
 	for i := 0; i < 25; i++ {
@@ -312,6 +316,7 @@ func hugeRun(n int) *result.Run {
 }
 
 func TestSummarySizeCap(t *testing.T) {
+	t.Parallel()
 	r := hugeRun(50000)
 	for _, limit := range []int{0, 200000, 5000} {
 		o := Options{MaxBytes: limit}
@@ -346,6 +351,7 @@ func TestSummarySizeCap(t *testing.T) {
 }
 
 func TestMarkdownInjection(t *testing.T) {
+	t.Parallel()
 	evil := "</details><script>alert(1)</script> | pipes | `tick` ``\n::error::x\n# heading [link](javascript:x) <img src=x onerror=y>"
 	r := &result.Run{Status: result.StatusFailed, Category: result.CategoryTest, Message: evil, TargetOrg: "ci`x", DeployID: "0Af|x",
 		Notes: []string{evil}, NextSteps: []string{evil},
@@ -419,6 +425,7 @@ func countCells(line string) int {
 }
 
 func TestJUnitRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := scenarios()["test-failures"]
 	b, err := JUnit(r)
 	if err != nil {
@@ -451,6 +458,7 @@ func TestJUnitRoundTrip(t *testing.T) {
 }
 
 func TestCoverageOutputs(t *testing.T) {
+	t.Parallel()
 	r := scenarios()["coverage"]
 	b, err := CoverageJSON(r, 75)
 	if err != nil {
@@ -485,7 +493,8 @@ func TestCoverageOutputs(t *testing.T) {
 }
 
 func TestTestSkeletons(t *testing.T) {
-	sk := TestSkeletons(scenarios()["coverage"], testProject(t), 75, 0)
+	t.Parallel()
+	sk := TestSkeletons(scenarios()["coverage"], testProject(t), 75, 25)
 	src := string(sk["TaxCalculatorCoverageTest.cls"])
 	for _, want := range []string{"@isTest", "private class TaxCalculatorCoverageTest", "Assert.fail('Write tests for TaxCalculator lines 3, 5-6, 8 before deploying this class');", "taxFor"} {
 		if !strings.Contains(src, want) {
@@ -501,6 +510,7 @@ func TestTestSkeletons(t *testing.T) {
 }
 
 func TestParseMethods(t *testing.T) {
+	t.Parallel()
 	src := "public class A {\n    public A() {}\n    @AuraEnabled(cacheable=true)\n    public static List<String> names(Id x) {\n        if (x == null) {\n            return null;\n        }\n        return new List<String>();\n    }\n    private void helper() {\n    }\n}\n"
 	ms := parseMethods(src)
 	var names []string
@@ -513,9 +523,10 @@ func TestParseMethods(t *testing.T) {
 }
 
 func TestWrite(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := testProject(t)
-	paths, err := Write(filepath.Join(dir, "out"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", nil)
+	paths, err := Write(filepath.Join(dir, "out"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}, "1.0.0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +551,7 @@ func TestWrite(t *testing.T) {
 	// Every file, skeletons and Cobertura included, passes through the filter.
 	var filtered atomic.Int32 // the artifacts are written side by side
 	mark := func(w io.Writer) io.WriteCloser { filtered.Add(1); return &marker{w} }
-	if _, err := Write(filepath.Join(dir, "filtered"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75}, "1.0.0", mark); err != nil {
+	if _, err := Write(filepath.Join(dir, "filtered"), scenarios()["coverage"], Options{Project: p, CoverageThreshold: 75, MaxSkeletons: 25}, "1.0.0", mark); err != nil {
 		t.Fatal(err)
 	}
 	files := 0
@@ -571,6 +582,7 @@ func TestWrite(t *testing.T) {
 // TestFixtures builds runs from the captured sf documents and checks that
 // every renderer copes with them.
 func TestFixtures(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "sf", "*.json"))
 	if len(files) == 0 {
 		t.Skip("no fixtures")
@@ -652,7 +664,7 @@ func TestFixtures(t *testing.T) {
 			if _, err := CoverageJSON(r, 75); err != nil {
 				t.Error(err)
 			}
-			TestSkeletons(r, p, 75, 0)
+			TestSkeletons(r, p, 75, 25)
 		})
 	}
 	if parsed < 10 {
@@ -687,8 +699,9 @@ func (d failingDir) Create(name string) (*os.File, string, error) {
 }
 
 func TestWriteToWritesWhatItCanAndNamesEveryFailure(t *testing.T) {
+	t.Parallel()
 	dst := failingDir{dir: t.TempDir(), fail: map[string]bool{FileJUnit: true, FileCobertura: true}}
-	paths, err := WriteTo(dst, scenarios()["coverage"], Options{Project: testProject(t), CoverageThreshold: 75}, "1.0.0", nil)
+	paths, err := WriteTo(dst, scenarios()["coverage"], Options{Project: testProject(t), CoverageThreshold: 75, MaxSkeletons: 25}, "1.0.0", nil)
 	if err == nil || !strings.Contains(err.Error(), "write "+FileJUnit) || !strings.Contains(err.Error(), "write "+FileCobertura) {
 		t.Errorf("err = %v, want both failed files named", err)
 	}

@@ -57,25 +57,14 @@ func parseMethods(src string) []apexMethod {
 
 var identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 
-// DefaultMaxSkeletons is how many test skeletons a run writes unless told
-// otherwise: enough for the classes a reviewer will act on, few enough that a
-// large org's long tail does not bury them.
-const DefaultMaxSkeletons = 25
-
 // SkeletonClasses picks the classes and triggers of r under the coverage
 // threshold that get a test skeleton, in the order they matter: those in
 // this deployment first, then the most uncovered lines, then by name. At
-// most limit are picked (0 means DefaultMaxSkeletons, negative none); more is
+// most limit are picked (0 or less: none); more is
 // how many others fall under the threshold (coverage.json lists them all).
 func SkeletonClasses(r *result.Run, threshold float64, limit int) (picked []result.ClassCoverage, more int) {
 	if r == nil || r.Deploy == nil {
 		return nil, 0
-	}
-	if threshold <= 0 {
-		threshold = DefaultCoverageThreshold
-	}
-	if limit == 0 {
-		limit = DefaultMaxSkeletons
 	}
 	deployed := map[string]bool{}
 	for _, c := range r.Deploy.Components {
@@ -119,9 +108,6 @@ func SkeletonClasses(r *result.Run, threshold float64, limit int) (picked []resu
 // in the local source when it is readable. Its one test method calls
 // Assert.fail until someone writes real tests: it never passes as is.
 func TestSkeletons(r *result.Run, p Project, threshold float64, limit int) map[string][]byte {
-	if threshold <= 0 {
-		threshold = DefaultCoverageThreshold
-	}
 	picked, _ := SkeletonClasses(r, threshold, limit)
 	if len(picked) == 0 {
 		return nil

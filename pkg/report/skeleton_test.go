@@ -19,6 +19,7 @@ func cov(name string, n, uncovered int) result.ClassCoverage {
 }
 
 func TestSkeletonClasses(t *testing.T) {
+	t.Parallel()
 	run := &result.Run{Deploy: &result.Deploy{
 		Components: []result.Component{{Type: "ApexClass", FullName: "Deployed"}, {Type: "ApexTrigger", FullName: "deployedtrigger"}, {Type: "CustomObject", FullName: "Huge"}},
 		Coverage: []result.ClassCoverage{
@@ -38,9 +39,10 @@ func TestSkeletonClasses(t *testing.T) {
 		want  []string
 		more  int
 	}{
-		{"default cap keeps all five", 0, []string{"Deployed", "DeployedTrigger", "Huge", "Medium", "Tie_B"}, 0},
+		{"cap of 25 keeps all five", 25, []string{"Deployed", "DeployedTrigger", "Huge", "Medium", "Tie_B"}, 0},
 		{"cap of three", 3, []string{"Deployed", "DeployedTrigger", "Huge"}, 2},
 		{"cap of one", 1, []string{"Deployed"}, 4},
+		{"zero writes none", 0, nil, 5},
 		{"negative writes none", -1, nil, 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,20 +61,22 @@ func TestSkeletonClasses(t *testing.T) {
 // A large org's long tail of uncovered classes yields at most the default
 // number of skeletons, and the summary says how many more there are.
 func TestSkeletonsCappedInLargeOrg(t *testing.T) {
+	t.Parallel()
 	d := &result.Deploy{Status: "Failed"}
 	for i := range 2100 {
 		d.Coverage = append(d.Coverage, cov(fmt.Sprintf("Svc%04d", i), 100, 50+i%40))
 	}
 	run := &result.Run{Status: result.StatusFailed, Category: result.CategoryCoverage, Deploy: d}
-	sk := TestSkeletons(run, Project{}, 75, 0)
-	if len(sk) != 2*DefaultMaxSkeletons {
-		t.Fatalf("%d skeleton files, want %d (a class and its meta file each)", len(sk), 2*DefaultMaxSkeletons)
+	const limit = 25 // the test-skeletons default
+	sk := TestSkeletons(run, Project{}, 75, limit)
+	if len(sk) != 2*limit {
+		t.Fatalf("%d skeleton files, want %d (a class and its meta file each)", len(sk), 2*limit)
 	}
 	// The most uncovered (89 lines: i%40 == 39) come first.
 	if _, ok := sk["Svc0039CoverageTest.cls"]; !ok {
 		t.Errorf("the class with the most uncovered lines has no skeleton")
 	}
-	note := skeletonNote(run, Options{CoverageThreshold: 75, ArtifactsDir: "out"})
+	note := skeletonNote(run, Options{CoverageThreshold: 75, MaxSkeletons: limit, ArtifactsDir: "out"})
 	for _, want := range []string{"25 classes are in `out/test-skeletons/`", "2075 more classes under the threshold got no skeleton", "coverage.json lists every class"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("note %q lacks %q", note, want)
@@ -88,6 +92,7 @@ func TestSkeletonsCappedInLargeOrg(t *testing.T) {
 }
 
 func TestLineRanges(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		lines []int
 		max   int

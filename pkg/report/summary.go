@@ -18,7 +18,9 @@ const DefaultMaxBytes = 1000000
 
 // Options configures Summary and Markdown.
 type Options struct {
-	Project           Project
+	Project Project
+	// CoverageThreshold is the resolved coverage-threshold input (percent):
+	// config holds its default, and 0 puts no class under it.
 	CoverageThreshold float64
 	// RunURL links the workflow run (optional, http(s) only).
 	RunURL string
@@ -26,8 +28,9 @@ type Options struct {
 	ArtifactsDir string
 	// MaxBytes caps the output; 0 means DefaultMaxBytes.
 	MaxBytes int
-	// MaxSkeletons caps the test skeletons written (see SkeletonClasses):
-	// 0 means DefaultMaxSkeletons, negative none.
+	// MaxSkeletons caps the test skeletons written (see SkeletonClasses);
+	// 0 writes none. The caller passes the resolved test-skeletons input:
+	// config holds its default.
 	MaxSkeletons int
 	// Extra sections (breaker, metrics) are inserted after the timeline.
 	// Their Body is Markdown produced by deploy-guard and is not escaped.
@@ -114,9 +117,6 @@ func Summary(r *result.Run, o Options) string {
 	}
 	if r == nil {
 		r = &result.Run{}
-	}
-	if o.CoverageThreshold <= 0 {
-		o.CoverageThreshold = DefaultCoverageThreshold
 	}
 	if len(o.ArtifactsDir) > 300 {
 		o.ArtifactsDir = ""

@@ -10,6 +10,7 @@ import (
 // (outputs, summary, annotations, SARIF, Slack, post-mortem) reads these
 // facts, so a change here changes all of them together.
 func TestFacts(t *testing.T) {
+	t.Parallel()
 	comp := func(typ, name, problemType, pattern string, cat Category) ComponentFailure {
 		return ComponentFailure{Type: typ, FullName: name, ProblemType: problemType, Diagnosis: Diagnosis{Category: cat, PatternID: pattern}}
 	}
@@ -110,6 +111,7 @@ func TestFacts(t *testing.T) {
 }
 
 func TestCategoryOr(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ c, def, want Category }{
 		{"", CategoryTest, CategoryTest}, {CategoryNone, CategoryTest, CategoryTest}, {CategoryAuth, CategoryTest, CategoryAuth},
 	} {

@@ -119,18 +119,28 @@ type TestFailure struct {
 	Diagnosis
 }
 
-// FullName returns "Class.method", the form `sf apex run test --tests` takes.
-func (t TestFailure) FullName() string {
-	if t.Namespace != "" {
-		return t.Namespace + "." + t.Class + "." + t.Method
-	}
-	return t.Class + "." + t.Method
-}
+// FullName returns "Class.method" ("ns.Class.method" in a namespace), the
+// form `sf apex run test --tests` takes (see TestName).
+func (t TestFailure) FullName() string { return TestName(t.Namespace, t.Class, t.Method) }
 
 // TestSuccess is one passed Apex test method.
 type TestSuccess struct {
 	Class, Namespace, Method string
 	TimeMS                   float64
+}
+
+// FullName names the passed test as TestFailure.FullName names a failed
+// one, so the same test has the same name whichever way it went.
+func (t TestSuccess) FullName() string { return TestName(t.Namespace, t.Class, t.Method) }
+
+// TestName is the one name of an Apex test method: "Class.method", or
+// "ns.Class.method" when sf reports a namespace prefix (in its own
+// namespace field, for failures and successes alike).
+func TestName(namespace, class, method string) string {
+	if namespace != "" {
+		return namespace + "." + class + "." + method
+	}
+	return class + "." + method
 }
 
 // ClassCoverage is the code coverage of one Apex class or trigger.

@@ -25,6 +25,7 @@ func fixtureResult(t *testing.T, name string) []byte {
 }
 
 func TestParseDeployFixtures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		file                              string
 		id, status                        string
@@ -82,6 +83,7 @@ func TestParseDeployFixtures(t *testing.T) {
 }
 
 func TestParseDeployDetails(t *testing.T) {
+	t.Parallel()
 	d, err := ParseDeploy(fixtureResult(t, "deploy-start-dryrun-test-failures-coverage.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +114,7 @@ func TestParseDeployDetails(t *testing.T) {
 }
 
 func TestParseDeployLegacyStrings(t *testing.T) {
+	t.Parallel()
 	// Legacy output: a single object instead of a list, numbers and booleans as strings.
 	raw := `{"id":"0Af1","status":"Failed","done":"true","numberComponentErrors":"1",
 	 "details":{"componentFailures":{"componentType":"ApexClass","fullName":"A","fileName":"classes/A.cls",
@@ -134,6 +137,7 @@ func TestParseDeployLegacyStrings(t *testing.T) {
 }
 
 func TestParseDeployRejectsGarbage(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{"", "not json", "[1,2]", `{"id":`} {
 		if _, err := ParseDeploy([]byte(in)); err == nil {
 			t.Errorf("ParseDeploy(%q) succeeded", in)
@@ -142,6 +146,7 @@ func TestParseDeployRejectsGarbage(t *testing.T) {
 }
 
 func TestParseTestRun(t *testing.T) {
+	t.Parallel()
 	tr, err := ParseTestRun(fixtureResult(t, "apex-run-test-failure-status100.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +164,7 @@ func TestParseTestRun(t *testing.T) {
 }
 
 func TestMostAndPriority(t *testing.T) {
+	t.Parallel()
 	if got := Most(CategoryTransient, CategoryTest, CategoryMetadata); got != CategoryMetadata {
 		t.Errorf("Most = %s", got)
 	}
@@ -176,6 +182,7 @@ func TestMostAndPriority(t *testing.T) {
 // The fast scan of locationsNotCovered agrees with gjson on every shape,
 // and gives way to gjson on shapes it does not accept.
 func TestUncoveredLines(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		raw  string
 		want []int
@@ -198,6 +205,7 @@ func TestUncoveredLines(t *testing.T) {
 
 // The legacy push/deploy result is a list of files, with numbers as strings.
 func TestParseDeployFileList(t *testing.T) {
+	t.Parallel()
 	d, err := ParseDeploy([]byte(`[
 	 {"state":"Changed","fullName":"Invoice","type":"ApexClass","filePath":"force-app/main/default/classes/Invoice.cls"},
 	 {"columnNumber":"5","lineNumber":"12","error":"Annotation does not exist: AuraEnableds (12:5)","fullName":"GameEngine",

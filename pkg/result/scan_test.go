@@ -78,6 +78,7 @@ func fixtureCoverage(t testing.TB) []string {
 }
 
 func TestScanCoverageAgreesWithGJSON(t *testing.T) {
+	t.Parallel()
 	scanned := 0
 	for _, raw := range coverageSeeds(t) {
 		if agree(t, raw) {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestWithin(t *testing.T) {
+	t.Parallel()
 	ws := t.TempDir()
 	outside := t.TempDir()
 	os.MkdirAll(filepath.Join(ws, "proj", "manifest"), 0o755)
@@ -58,6 +59,7 @@ func TestWithin(t *testing.T) {
 }
 
 func TestReadFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	regular := filepath.Join(dir, "sfdx-project.json")
 	os.WriteFile(regular, []byte(`{"packageDirectories":[]}`), 0o644)
@@ -84,6 +86,7 @@ func TestReadFile(t *testing.T) {
 // A pull request plants links where the action writes its artifacts: the
 // writes stay inside the directory and the targets outside are untouched.
 func TestDirNeverWritesThroughALink(t *testing.T) {
+	t.Parallel()
 	ws := t.TempDir()
 	outside := t.TempDir()
 	victim := filepath.Join(outside, "victim")
@@ -114,6 +117,7 @@ func TestDirNeverWritesThroughALink(t *testing.T) {
 
 // Only what the action creates is given to the workspace's owner.
 func TestDirGivesOnlyItsOwnFilesAway(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("chown to another user needs root (as in the action's container)")
 	}
@@ -150,6 +154,7 @@ func TestDirGivesOnlyItsOwnFilesAway(t *testing.T) {
 // real directory; GiveAway gives what another program wrote there to the
 // owner, and never follows a link out (issue 28).
 func TestFreshNeverWritesThroughALink(t *testing.T) {
+	t.Parallel()
 	ws := t.TempDir()
 	outside := t.TempDir()
 	arts := filepath.Join(ws, "deploy-guard-artifacts")

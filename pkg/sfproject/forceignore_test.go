@@ -11,6 +11,7 @@ import (
 // TestForceIgnore checks the rules against the behaviour of the CLI's
 // ForceIgnore (node-ignore 5 with the CLI's defaults).
 func TestForceIgnore(t *testing.T) {
+	t.Parallel()
 	const rules = `# comment
 **/jsconfig.json
 **/.eslintrc.json
@@ -84,6 +85,7 @@ trailing.txt
 }
 
 func TestFindForceIgnore(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	proj := filepath.Join(root, "sfdx")
 	if err := os.MkdirAll(proj, 0o755); err != nil {
@@ -107,6 +109,7 @@ func TestFindForceIgnore(t *testing.T) {
 }
 
 func TestFindForceIgnoreTooLarge(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	big := make([]byte, maxForceIgnore+1)
 	for i := range big {

@@ -51,6 +51,7 @@ func resolveIndex(t *testing.T) (*Index, string) {
 }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	ix, _ := resolveIndex(t)
 	cases := []struct {
 		m    Member
@@ -102,6 +103,7 @@ func TestResolve(t *testing.T) {
 // TestIndexMetadataXML checks which files are XML-checked: metadata XML
 // only, never content, never what is not metadata, never ignored files.
 func TestIndexMetadataXML(t *testing.T) {
+	t.Parallel()
 	ix, dir := resolveIndex(t)
 	got := map[string]bool{}
 	for _, f := range ix.Files() {
@@ -126,6 +128,7 @@ func TestIndexMetadataXML(t *testing.T) {
 }
 
 func TestIndexLookups(t *testing.T) {
+	t.Parallel()
 	ix, dir := resolveIndex(t)
 	b := filepath.Join(dir, "src", "main", "default")
 	if got := ix.Source(Member{"LightningComponentBundle", "card"}); got != filepath.Join(b, "lwc", "card", "card.js") {
@@ -149,6 +152,7 @@ func TestIndexLookups(t *testing.T) {
 }
 
 func TestExpectedPathFromRegistry(t *testing.T) {
+	t.Parallel()
 	for m, want := range map[Member]string{
 		{"Report", "Sales/"}:               "reports/Sales.reportFolder-meta.xml",
 		{"Report", "Sales/Sub/"}:           "reports/Sales/Sub.reportFolder-meta.xml",
@@ -168,6 +172,7 @@ func TestExpectedPathFromRegistry(t *testing.T) {
 // TestClassOutsideClassesFolder: the CLI deploys tests/Foo.cls through its
 // Foo.cls-meta.xml even outside a classes folder.
 func TestClassOutsideClassesFolder(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{
 		"sfdx-project.json":                              `{"packageDirectories": [{"path": "force-app"}]}`,
 		"force-app/tests/Testing Recipes/T.cls":          "@isTest class T {}",
@@ -194,6 +199,7 @@ func TestClassOutsideClassesFolder(t *testing.T) {
 // TestSymlinkedSourceNeverMissing: the CLI follows links, the walk does
 // not; a member the walk cannot see behind a link is unverified.
 func TestSymlinkedSourceNeverMissing(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{
 		"sfdx-project.json":                             `{"packageDirectories": [{"path": "force-app"}]}`,
 		"shared/classes/Shared.cls":                     "public class Shared {}",

@@ -22,6 +22,7 @@ const cliRegistry = "../../.cache/sf/node_modules/@salesforce/source-deploy-retr
 //
 //	go test ./pkg/sfproject -run TestRegistryMatchesCLI -update
 func TestRegistryMatchesCLI(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join(cliRegistry, "lib/src/registry/metadataRegistry.json"))
 	if os.IsNotExist(err) {
 		t.Skip("the sf CLI is not installed in .cache (make sf)")
@@ -190,6 +191,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // TestRegistryFacts pins the facts the checks rely on, so that a registry
 // change that would alter them is noticed.
 func TestRegistryFacts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, suffix, dir string
 		content, fixed    bool

@@ -12,6 +12,7 @@ import (
 )
 
 func TestLoadSample(t *testing.T) {
+	t.Parallel()
 	p, err := Load("../../testdata/project")
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		files     map[string]string
@@ -84,6 +86,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadMissingFileMessage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, err := Load(dir)
 	want := "no sfdx-project.json in " + dir + ": set working-directory to the folder that holds it"
@@ -93,6 +96,7 @@ func TestLoadMissingFileMessage(t *testing.T) {
 }
 
 func TestReadManifest(t *testing.T) {
+	t.Parallel()
 	got, err := ReadManifest("../../testdata/project/manifest/package.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +116,7 @@ func TestReadManifest(t *testing.T) {
 }
 
 func TestParseManifest(t *testing.T) {
+	t.Parallel()
 	got, err := ParseManifest([]byte("\xef\xbb\xbf<Package><types><name>ApexClass</name><members>*</members></types>\n<types><members> Foo </members><name>Flow</name></types></Package>"))
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +187,7 @@ func sampleIndex(t *testing.T) (*Index, string) {
 }
 
 func TestIndexHas(t *testing.T) {
+	t.Parallel()
 	ix, _ := sampleIndex(t)
 	present := []Member{
 		{"ApexClass", "Foo"}, {"ApexClass", "foo"}, {"ApexClass", "Bar"}, {"ApexTrigger", "AccountTrigger"},
@@ -213,6 +219,7 @@ func TestIndexHas(t *testing.T) {
 }
 
 func TestIndexFilesAndClasses(t *testing.T) {
+	t.Parallel()
 	ix, dir := sampleIndex(t)
 	var rel []string
 	for _, f := range ix.Files() {
@@ -240,6 +247,7 @@ func TestIndexFilesAndClasses(t *testing.T) {
 }
 
 func TestComponents(t *testing.T) {
+	t.Parallel()
 	ix, _ := sampleIndex(t)
 	var got []string
 	for _, m := range ix.Components([]string{"CustomObject", "customfield"}) {
@@ -253,6 +261,7 @@ func TestComponents(t *testing.T) {
 }
 
 func TestExpectedPath(t *testing.T) {
+	t.Parallel()
 	for m, want := range map[Member]string{
 		{"ApexClass", "Foo"}:                  "classes/Foo.cls",
 		{"ApexTrigger", "T"}:                  "triggers/T.trigger",
@@ -273,6 +282,7 @@ func TestExpectedPath(t *testing.T) {
 }
 
 func TestPosition(t *testing.T) {
+	t.Parallel()
 	data := []byte("ab\ncé\xc3\xa9x")
 	if l, c := Position(data, 8); l != 2 || c != 4 {
 		t.Errorf("Position = %d:%d, want 2:4", l, c)

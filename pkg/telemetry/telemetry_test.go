@@ -66,6 +66,7 @@ func metricsByName(req *colmetric.ExportMetricsServiceRequest) map[string]*metri
 }
 
 func TestPushArrives(t *testing.T) {
+	t.Parallel()
 	rv := &receiver{}
 	srv := httptest.NewServer(rv)
 	defer srv.Close()
@@ -122,6 +123,7 @@ func TestPushArrives(t *testing.T) {
 }
 
 func TestPushWithoutHistorySendsRunMetricsOnly(t *testing.T) {
+	t.Parallel()
 	rv := &receiver{}
 	srv := httptest.NewServer(rv)
 	defer srv.Close()
@@ -138,6 +140,7 @@ func TestPushWithoutHistorySendsRunMetricsOnly(t *testing.T) {
 }
 
 func TestPushFailuresAreBoundedErrors(t *testing.T) {
+	t.Parallel()
 	slow := &receiver{delay: 5 * time.Second}
 	srvSlow := httptest.NewServer(slow)
 	defer srvSlow.Close()

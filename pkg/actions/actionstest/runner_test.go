@@ -6,6 +6,7 @@ import (
 )
 
 func TestLines(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want []string
@@ -32,6 +33,7 @@ func names(out string) []string {
 }
 
 func TestReplay(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, out string
 		want      []string
@@ -66,6 +68,7 @@ func TestReplay(t *testing.T) {
 }
 
 func TestReplayProperties(t *testing.T) {
+	t.Parallel()
 	cmds := Replay("::error file=force-app/a%2Cb.cls,line=3,Title=x%3Ay,=skip,empty=::msg\n##[warning file=z.cls;line=9]m%5D")
 	if len(cmds) != 2 {
 		t.Fatalf("got %d commands: %+v", len(cmds), cmds)
@@ -80,6 +83,7 @@ func TestReplayProperties(t *testing.T) {
 }
 
 func TestStopped(t *testing.T) {
+	t.Parallel()
 	if !Stopped("x\n##[stop-commands]zz\n::error::y") {
 		t.Error("an unresumed stop-commands must leave the runner stopped")
 	}

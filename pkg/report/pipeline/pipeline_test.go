@@ -49,12 +49,13 @@ func options(tb testing.TB) report.Options {
 	dir := tb.TempDir()
 	os.WriteFile(filepath.Join(dir, "sfdx-project.json"), []byte(`{"packageDirectories":[{"path":"force-app","default":true}]}`), 0o644)
 	os.MkdirAll(filepath.Join(dir, "force-app", "main", "default", "classes"), 0o755)
-	return report.Options{Project: report.Project{Root: dir, Dir: dir, PackageDirs: []string{"force-app"}}, CoverageThreshold: 75}
+	return report.Options{Project: report.Project{Root: dir, Dir: dir, PackageDirs: []string{"force-app"}}, CoverageThreshold: 75, MaxSkeletons: 25}
 }
 
 // The input is what the benchmark claims: about 50 MB, every item parsed
 // and classified.
 func TestBigResultShape(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a 50 MB document")
 	}
