@@ -63,6 +63,7 @@ func TestActQuickStart(t *testing.T) {
 			if got == nil {
 				t.Fatal("the workflow's last step printed no status=... failure-category=... flaky-tests=... deploy-id=... line")
 			}
+			t.Logf("the workflow's last step printed %v", got)
 			for k, want := range c.Want {
 				if got[k] != want {
 					t.Errorf("%s = %q, want %q", k, got[k], want)
