@@ -15,6 +15,8 @@
 #   DEPLOY_GUARD_DOCKER_DIR   state of our own engine (kept between runs)
 #   IMAGE_TEST_RUN            go test -run pattern of the cases to run
 #   IMAGE_TEST_BUILD=0        test the image already tagged, without building
+#   IMAGE_TEST_ACT=0          skip the README quick start through nektos/act
+#                             (scripts/image-act.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -241,6 +243,13 @@ set -e
 grep -E '^(\s*--- |ok|FAIL|panic)' "$state/cases.log" || true
 phase "cases"
 
+# --- The README's quick start through a real runner (nektos/act) -------------
+act_rc=0
+if [[ "${IMAGE_TEST_ACT:-1}" != 0 ]]; then
+  # shellcheck source=scripts/image-act.sh
+  source scripts/image-act.sh
+fi
+
 # --- What the image is ---------------------------------------------------------
 # sf's version as printed by the build's own check (legacy builder or BuildKit).
 sfv=$(grep -o '@salesforce/cli/[0-9.]* [^ ]*' "$build_log" | tail -1 || true)
@@ -257,4 +266,5 @@ phase "report"
 printf '  %s\n' "${timings[@]}"
 printf '  %-22s %6.1f s\n' "total" "$((($(date +%s%N) - t0) / 1000000))e-3"
 [[ $rc == 0 ]] || { grep -E -A30 '^\s*--- FAIL' "$state/cases.log" | head -120 >&2; die "cases failed (log: $state/cases.log)"; }
+[[ $act_rc == 0 ]] || { grep -E -A40 '^\s*--- FAIL' "$state/act.log" | head -160 >&2; die "act cases failed (log: $state/act.log)"; }
 say "ok"

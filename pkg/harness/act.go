@@ -1,0 +1,351 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/org/deploy-guard/pkg/orgsim"
+)
+
+// ActionRef is how the README's workflows call the published action.
+const ActionRef = "org/deploy-guard@v1"
+
+// QuickStartSecret is the secret the quick start logs in with; RunAct gives
+// it the emulator's auth URL.
+const QuickStartSecret = "SFDX_AUTH_URL"
+
+// QuickStart returns the YAML block of the README's "Quick start" section:
+// the workflow users copy, and the one the act cases run.
+func QuickStart(readme []byte) (string, error) {
+	_, sec, ok := strings.Cut(string(readme), "\n## Quick start\n")
+	if !ok {
+		return "", errors.New(`README.md has no "## Quick start" section`)
+	}
+	if i := strings.Index(sec, "\n## "); i >= 0 {
+		sec = sec[:i]
+	}
+	_, block, ok := strings.Cut("\n"+sec, "\n```yaml\n")
+	if !ok {
+		return "", errors.New("README.md: the Quick start section has no ```yaml block")
+	}
+	block, _, ok = strings.Cut(block, "\n```")
+	if !ok {
+		return "", errors.New("README.md: the Quick start's ```yaml block is not closed")
+	}
+	return block + "\n", nil
+}
+
+// QuickStartCase is one run of the quick-start workflow through act.
+type QuickStartCase struct {
+	Name, Scenario string
+	// Inputs are added to the deploy step's `with:` (none: the quick start
+	// exactly as the README has it).
+	Inputs map[string]string
+	// Want is what the workflow's last step prints of the outputs;
+	// WantDeployID asks for a non-empty deploy-id.
+	Want         map[string]string
+	WantDeployID bool
+}
+
+// QuickStartCases are the act cases of `make image-test`: the default path
+// (no source input) with a flaky test, and mode validate.
+var QuickStartCases = []QuickStartCase{
+	{
+		Name: "flaky-test", Scenario: "flaky-test",
+		Want: map[string]string{"status": "recovered", "failure-category": "none", "flaky-tests": "InvoiceServiceTest.addsTax"},
+	},
+	{
+		Name: "validate", Scenario: "success", Inputs: map[string]string{"mode": "validate"},
+		Want:         map[string]string{"status": "validated", "failure-category": "none", "flaky-tests": ""},
+		WantDeployID: true,
+	},
+}
+
+var usesLine = regexp.MustCompile(`(?m)^([ \t]*(?:- )?)uses: ` + regexp.QuoteMeta(ActionRef) + `[ \t]*$`)
+
+// LocalWorkflow derives the workflow act runs from one of the README's: the
+// step that uses ActionRef uses `./` instead (the action.yml at the root of
+// the repository act runs, with the image it names), and inputs are added
+// as the first lines of that step's `with:`, in name order. Nothing else
+// changes, so the run is the README's workflow.
+func LocalWorkflow(workflow string, inputs map[string]string) (string, error) {
+	locs := usesLine.FindAllStringSubmatchIndex(workflow, -1)
+	if len(locs) != 1 {
+		return "", fmt.Errorf("the workflow has %d steps with `uses: %s`; want exactly one", len(locs), ActionRef)
+	}
+	loc := locs[0]
+	prefix := workflow[loc[2]:loc[3]]
+	out := workflow[:loc[0]] + prefix + "uses: ./" + workflow[loc[1]:]
+	if len(inputs) == 0 {
+		return out, nil
+	}
+	// The step's keys are indented like `uses:` after the list dash; the
+	// step ends where the next list item of the same depth starts.
+	indent := strings.Repeat(" ", len(prefix))
+	step := out[loc[0]:]
+	if len(indent) >= 2 {
+		next := regexp.MustCompile(`(?m)^` + indent[2:] + `- `).FindStringIndex(step[1:])
+		if next != nil {
+			step = step[:next[0]+1]
+		}
+	}
+	with := regexp.MustCompile(`(?m)^` + indent + `with:[ \t]*\n([ \t]+)\S`).FindStringSubmatchIndex(step)
+	if with == nil {
+		return "", fmt.Errorf("the step that uses %s has no `with:` block", ActionRef)
+	}
+	inner := step[with[2]:with[3]]
+	names := make([]string, 0, len(inputs))
+	for n := range inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var add strings.Builder
+	for _, n := range names {
+		if regexp.MustCompile(`(?m)^` + inner + regexp.QuoteMeta(n) + `:`).MatchString(step) {
+			return "", fmt.Errorf("the workflow already sets %s", n)
+		}
+		fmt.Fprintf(&add, "%s%s: %s\n", inner, n, inputs[n])
+	}
+	at := loc[0] + with[2]
+	return out[:at] + add.String() + out[at:], nil
+}
+
+// ActConfig describes one run of a workflow through nektos/act.
+type ActConfig struct {
+	// Act is the act binary; Workflow the workflow file's content.
+	Act, Workflow string
+	// Project is the repository's content; ActionYML is copied to its root,
+	// for `uses: ./`.
+	Project, ActionYML string
+	// Scenario is served by a fresh TLS emulator; the secret
+	// QuickStartSecret is its auth URL.
+	Scenario *orgsim.Scenario
+	// JobImage is the image of every runs-on label (act --platform).
+	JobImage string
+	// Dir holds the repository and act's files; a temp dir when empty.
+	Dir string
+	// Log receives act's output as it runs (optional).
+	Log     io.Writer
+	Timeout time.Duration
+}
+
+// ActResult is what an act run left behind.
+type ActResult struct {
+	ExitCode int
+	// Output is act's log, stdout and stderr.
+	Output    string
+	Workspace string
+	Org       *orgsim.Server
+	// Secrets are the values given as secrets, to check the log for.
+	Secrets []string
+	// NewInWorkspace and ForeignOwned are as in Result.
+	NewInWorkspace, ForeignOwned []string
+}
+
+// actCA is where the emulator's certificate is mounted in act's containers.
+const actCA = "/deploy-guard-ca"
+
+// RunAct runs cfg.Workflow with act the way a runner would on a push to
+// main: the checkout is the repository itself (act --bind; act skips
+// actions/checkout of the same repository), owned by the runner's user, the
+// job runs in JobImage on the host network, so the containers reach the
+// emulator on loopback, and a Docker action's image must already be in the
+// engine (--pull=false). The emulator's CA reaches the containers as a
+// read-only mount and NODE_EXTRA_CA_CERTS, as a private CA would.
+func RunAct(ctx context.Context, cfg ActConfig) (*ActResult, error) {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Minute
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "deploy-guard-act-")
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	labels, err := runsOn(cfg.Workflow)
+	if err != nil {
+		return nil, err
+	}
+	org, err := orgsim.Start(cfg.Scenario, orgsim.Options{TLS: true})
+	if err != nil {
+		return nil, err
+	}
+	defer org.Close()
+	repo := filepath.Join(dir, "repo")
+	if err := prepareActRepo(repo, cfg); err != nil {
+		return nil, err
+	}
+	before, err := listTree(repo)
+	if err != nil {
+		return nil, err
+	}
+	caDir := filepath.Join(dir, "ca")
+	if err := os.MkdirAll(caDir, 0o755); err != nil {
+		return nil, err
+	}
+	cert, err := org.WriteCert(caDir)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"push", "--workflows", ".github/workflows/workflow.yml",
+		"--bind", "--pull=false", "--container-daemon-socket", "-",
+		"--container-options", "-v " + caDir + ":" + actCA + ":ro",
+		"--env", "NODE_EXTRA_CA_CERTS=" + actCA + "/" + filepath.Base(cert),
+		"--secret", QuickStartSecret}
+	for _, l := range labels {
+		args = append(args, "--platform", l+"="+cfg.JobImage)
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cfg.Act, args...)
+	cmd.Dir = repo
+	// act reads ~/.actrc and the XDG config: give it empty ones. The
+	// secret's value comes from the environment, never the command line.
+	home := filepath.Join(dir, "home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return nil, err
+	}
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), QuickStartSecret+"="+org.AuthURL())
+	var out bytes.Buffer
+	var w io.Writer = &out
+	if cfg.Log != nil {
+		w = io.MultiWriter(&out, cfg.Log)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	res := &ActResult{Workspace: repo, Org: org, Secrets: []string{org.AuthURL()}}
+	err = cmd.Run()
+	res.Output = out.String()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		res.ExitCode = exit.ExitCode()
+	case err != nil:
+		return res, fmt.Errorf("act: %w", err)
+	}
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("act did not finish within %s", cfg.Timeout)
+	}
+	after, err := listTree(repo)
+	if err != nil {
+		return res, err
+	}
+	res.NewInWorkspace = newPaths(before, after, "deploy-guard-artifacts")
+	res.ForeignOwned = ForeignOwned(runnerUser(), repo)
+	return res, nil
+}
+
+// prepareActRepo lays out the repository act runs: the project, action.yml
+// at its root, the workflow, committed on main with a GitHub remote, and
+// owned by the runner's user like a checkout.
+func prepareActRepo(repo string, cfg ActConfig) error {
+	if err := CopyTree(cfg.Project, repo); err != nil {
+		return err
+	}
+	yml, err := os.ReadFile(cfg.ActionYML)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(repo, "action.yml"), yml, 0o644); err != nil {
+		return err
+	}
+	wf := filepath.Join(repo, ".github", "workflows")
+	if err := os.MkdirAll(wf, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(wf, "workflow.yml"), []byte(cfg.Workflow), 0o644); err != nil {
+		return err
+	}
+	for _, args := range [][]string{
+		{"init", "-q", "-b", "main"},
+		{"remote", "add", "origin", "https://github.com/acme/crm.git"},
+		{"add", "-A"},
+		{"-c", "user.name=octocat", "-c", "user.email=octocat@example.com", "commit", "-q", "-m", "release"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("git %s: %v\n%s", args[0], err, out)
+		}
+	}
+	if os.Geteuid() == 0 {
+		return chownTree(repo, RunnerUID)
+	}
+	return nil
+}
+
+// runsOn lists the runs-on labels of the workflow's jobs.
+func runsOn(workflow string) ([]string, error) {
+	var doc struct {
+		Jobs map[string]struct {
+			RunsOn string `yaml:"runs-on"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal([]byte(workflow), &doc); err != nil {
+		return nil, fmt.Errorf("the workflow: %w", err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for name, j := range doc.Jobs {
+		if j.RunsOn == "" {
+			return nil, fmt.Errorf("job %s has no runs-on label", name)
+		}
+		if !seen[j.RunsOn] {
+			seen[j.RunsOn] = true
+			out = append(out, j.RunsOn)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the workflow has no jobs")
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Printed returns the key=value pairs of the last line of out that has all
+// of keys, as a workflow step prints them with echo (act's log prefix
+// before the first key is ignored).
+func Printed(out string, keys ...string) map[string]string {
+	lines := strings.Split(out, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := lines[i]
+		j := strings.Index(line, keys[0]+"=")
+		if j < 0 {
+			continue
+		}
+		got := map[string]string{}
+		for _, f := range strings.Fields(line[j:]) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				got[k] = v
+			}
+		}
+		// act logs the script before its output: skip the script's line.
+		if strings.Contains(got[keys[0]], "$") {
+			continue
+		}
+		all := true
+		for _, k := range keys {
+			if _, ok := got[k]; !ok {
+				all = false
+			}
+		}
+		if all {
+			return got
+		}
+	}
+	return nil
+}
