@@ -21,17 +21,37 @@ func loadNewRealWorld(t *testing.T) []realWorldError {
 	return loadCorpus(t, "real-world-new.json")
 }
 
+// Floors of real-world-new.json, at the figures reached in round two of
+// issue 29 (rounded down; the ceiling rounded up), so that a drop fails.
+// Raise them when the figures rise; never lower them to make a change pass.
+//
+// Earlier figures (category / retry / unknown) over the whole set of 171,
+// unseen by the rules: main's rules 38.6% / 90.1% / 60.2%; round one
+// 56.1% / 90.6% / 38.0%. After the split, round one: held-out (53)
+// 52.8% / 83.0% / 35.8% (18 wrong unknown), dev (118) 57.6% / 94.1% /
+// 39.0%. Round two, rules written against the dev parts only: held-out
+// 71.7% / 86.8% / 5.7% (2 wrong unknown), dev 98.3% / 100% / 5.9% (none
+// wrong).
+const (
+	newHeldOutCategoryFloor       = 0.71
+	newHeldOutRetryFloor          = 0.86
+	newHeldOutWrongUnknownCeiling = 0.04
+	newDevCategoryFloor           = 0.98
+	newDevRetryFloor              = 1.0
+)
+
 // normalizeMessage is the comparison key for disjointness: surrounding
 // space trimmed and case folded.
 func normalizeMessage(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
 
-// TestNewRealWorldSet measures the built-in catalog over a held-out set of
-// real messages. It checks the set is well formed and disjoint from the
-// catalog's examples, deploy-errors.json and real-world-errors.json, then
-// logs the accuracy. It sets no floor: the set exists to measure, and a
-// floor would invite fitting the catalog to it.
+// TestNewRealWorldSet checks the new set is well formed and disjoint from
+// the catalog's examples, deploy-errors.json and real-world-errors.json,
+// then reports the built-in catalog's accuracy over its development and
+// held-out parts, scored as the action classifies (realWorldScore), and
+// fails when a figure drops under its floor. Only development misses are
+// listed (-show-heldout-misses lists the others, for reports).
 func TestNewRealWorldSet(t *testing.T) {
 	entries := loadNewRealWorld(t)
 
@@ -103,6 +123,25 @@ func TestNewRealWorldSet(t *testing.T) {
 	if *showHeldOutMisses {
 		for _, m := range held.misses {
 			t.Log("new held-out miss: " + m)
+		}
+	}
+	floors := []struct {
+		what         string
+		got, floor   float64
+		higherBetter bool
+	}{
+		{"new held-out category accuracy", held.rate(held.catOK), newHeldOutCategoryFloor, true},
+		{"new held-out retry-decision accuracy", held.rate(held.retryOK), newHeldOutRetryFloor, true},
+		{"new held-out wrong-unknown share", held.rate(held.wrongUnknown), newHeldOutWrongUnknownCeiling, false},
+		{"new development category accuracy", dev.rate(dev.catOK), newDevCategoryFloor, true},
+		{"new development retry-decision accuracy", dev.rate(dev.retryOK), newDevRetryFloor, true},
+	}
+	for _, f := range floors {
+		if f.higherBetter && f.got < f.floor {
+			t.Errorf("%s %.1f%% is under its floor of %.1f%%", f.what, 100*f.got, 100*f.floor)
+		}
+		if !f.higherBetter && f.got > f.floor {
+			t.Errorf("%s %.1f%% is over its ceiling of %.1f%%", f.what, 100*f.got, 100*f.floor)
 		}
 	}
 }
