@@ -188,7 +188,8 @@ func fallback(scope Scope, text string) result.Diagnosis {
 // Text classifies one text in the given scope: the first pattern that applies
 // to the scope and matches wins; otherwise the scope's fallback is returned
 // (component → dependency when the text names a missing thing, metadata
-// otherwise; test → test; coverage → coverage; error → unknown) with an
+// otherwise; test → test; coverage → coverage; error → unknown, which
+// Error turns into config unless the text is a crash) with an
 // empty PatternID and an explanation that says it is a fallback. A coverage
 // warning is a coverage failure whatever its wording, and a failed test a
 // test failure or a governor limit: see scopeCategory.
