@@ -95,14 +95,17 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 	a.log.Untrusted("sf reported:", []byte(out.Describe()))
 	a.log.Untrusted("sf stderr:", out.Stderr)
 	v := a.classifier()(out, nil)
-	if v.Category == result.CategoryUnknown || v.Category == result.CategoryNone {
+	// A login error no pattern recognises is about the credentials: the
+	// error fallback (config for an sf error that is not a crash) does not
+	// apply to a login.
+	if v.Category == result.CategoryUnknown || v.Category == result.CategoryNone || v.Diagnosis.PatternID == "" {
 		v.Category = result.CategoryAuth
 	}
 	att.Outcome, att.Category, att.Decision = out.Describe(), v.Category, "stop: login failed, nothing was deployed"
 	a.run.Attempts = append(a.run.Attempts, att)
 	d := v.Diagnosis
 	d.Category = v.Category
-	if d.Fix == "" {
+	if d.Fix == "" || d.PatternID == "" {
 		d.Fix = loginFix(auth.Method)
 	}
 	return "", outcome{end: &ending{code: ExitFailed, status: result.StatusFailed, category: v.Category,

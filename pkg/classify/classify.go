@@ -127,6 +127,23 @@ var fallbacks = map[Scope]result.Diagnosis{
 	},
 }
 
+// cliRefusedFallback is the fallback of an sf error envelope that no
+// pattern matched and that is not a crash (see crashRE): sf refused the
+// command because of the project, the flags, the inputs or the machine
+// it runs on, so running it again the same way fails the same way.
+var cliRefusedFallback = result.Diagnosis{
+	Category:    result.CategoryConfig,
+	Explanation: fallbackMark + "sf refused the command: the message is about the project, the command's flags, the org definition or the runner's environment rather than the deployed metadata.",
+	Fix:         "Read the error in the step log and correct the workflow inputs, sfdx-project.json or the runner setup it names; run the same sf command locally to check.",
+}
+
+// crashRE recognises an sf error that says nothing about its cause: a
+// JavaScript crash inside the CLI or a plugin (TypeError, "Cannot read
+// properties of undefined", an unparsable response) or a bare "Deploy
+// failed." / "Push failed.". Those stay honestly unknown instead of falling
+// back to config.
+var crashRE = regexp.MustCompile(`(?i)cannot (read|set) propert(y|ies)|\bof (undefined|null)\b|undefined or null|\bis not (iterable|a function|a constructor)\b|\b(Type|Syntax|Reference|Range)Error\b|(^|:\s*)undefined\w*\s*$|Unexpected (end of JSON|token)|<unknown>|\bURI (malformed|too long)\b|\b(deploy(ment)?|push|pull|retrieve) failed\b|\bfailed to deploy\b|unable to generate complete component set|\bunexpected (error|response)\b|\bunknown error\b|something went wrong|\[object Object\]|\binternal (server )?error\b|\bfailed[.!]?\s*$|^\W*(\w+:\s*)?(Error \(\d+\):\s*)?(null|undefined|error)?\W*$`)
+
 // missingFallback is the fallback of a component problem that names a
 // missing thing.
 var missingFallback = result.Diagnosis{
@@ -138,7 +155,7 @@ var missingFallback = result.Diagnosis{
 // missingThingRE recognises a problem that names a missing thing: not
 // found, does not exist, no such, an invalid (cross) reference, not
 // defined, and their usual variants.
-var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation`)
+var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation|\b(is ?n[o']t|not) in the (target )?org\b|\bspecified (was|is) invalid\b|DML requires SObject|\bparent entity failed to deploy`)
 
 // scopeCategory reports whether a built-in entry of category cat may decide
 // a text of scope: a coverage warning is a coverage failure whatever its
@@ -171,7 +188,8 @@ func fallback(scope Scope, text string) result.Diagnosis {
 // Text classifies one text in the given scope: the first pattern that applies
 // to the scope and matches wins; otherwise the scope's fallback is returned
 // (component → dependency when the text names a missing thing, metadata
-// otherwise; test → test; coverage → coverage; error → unknown) with an
+// otherwise; test → test; coverage → coverage; error → unknown, which
+// Error turns into config unless the text is a crash) with an
 // empty PatternID and an explanation that says it is a fallback. A coverage
 // warning is a coverage failure whatever its wording, and a failed test a
 // test failure or a governor limit: see scopeCategory.
@@ -445,10 +463,16 @@ var networkPatterns = []string{
 	"retry-limit-network", "http-5xx", "server-unavailable",
 }
 
+// beforeNetworkPatterns are the built-in entries that decide before
+// networkPatterns: a proxy or certificate that is set up wrongly fails at
+// the network level (ENOTFOUND through a proxy, a TLS error) but a retry
+// fails the same way.
+var beforeNetworkPatterns = []string{"proxy-or-certificate"}
+
 // errorDiagnosis applies the order of Error.
 func (c *Classifier) errorDiagnosis(name, text string, exitCode int) result.Diagnosis {
 	d := c.Text(ScopeError, text)
-	if c.isUser(d.PatternID) || slices.Contains(networkPatterns, d.PatternID) {
+	if c.isUser(d.PatternID) || slices.Contains(networkPatterns, d.PatternID) || slices.Contains(beforeNetworkPatterns, d.PatternID) {
 		return d
 	}
 	if n, ok := c.firstOf(networkPatterns, text); ok {
@@ -461,6 +485,9 @@ func (c *Classifier) errorDiagnosis(name, text string, exitCode int) result.Diag
 	}
 	if exitCode == 2 && d.Category != result.CategoryConfig {
 		return c.builtinDiagnosis("cli-usage-error")
+	}
+	if d.PatternID == "" && !crashRE.MatchString(text) {
+		return cliRefusedFallback
 	}
 	return d
 }

@@ -93,3 +93,38 @@ func TestComponentFallbackOnDevelopmentPart(t *testing.T) {
 		t.Errorf("the component fallback alone gets %d of %d development messages right, want at least 95%%", ok, n)
 	}
 }
+
+// TestErrorFallback: an sf error no pattern matches is config (sf refused
+// the command because of the project, the flags, the org definition or the
+// machine), marked as a fallback, unless it is a crash or a bare failure
+// that says nothing, which stays unknown. Real messages of the development
+// parts (real-world-errors.json and real-world-new.json), classified with
+// no catalog so only the fallback decides.
+func TestErrorFallback(t *testing.T) {
+	cases := []struct {
+		msg  string
+		want result.Category
+	}{
+		{"EPERM: operation not permitted, open 'C:\\Users\\ryyan\\.sf\\sf.json'", result.CategoryConfig},
+		{"RequiresProjectError: This command is required to run from within a Salesforce project directory.", result.CategoryConfig},
+		{"Error: listen EACCES: permission denied 127.0.0.1:1717", result.CategoryConfig},
+		{"FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory", result.CategoryConfig},
+		{"ERROR running force:org:create:  The requested resource does not exist", result.CategoryConfig},
+		{"Metadata API request failed: Could not find HEAD.", result.CategoryConfig},
+		{"ERROR running force:package:version:create:  Can’t create package version. The ancestor version [undefined] you specified is invalid.", result.CategoryConfig},
+		{"SfError: undefinedComponentSet", result.CategoryUnknown},
+		{"Error: Cannot read properties of undefined (reading 'Status')", result.CategoryUnknown},
+		{"Unhandled rejection TypeError: packageDirs is not iterable", result.CategoryUnknown},
+		{"SyntaxError: Unexpected end of JSON input", result.CategoryUnknown},
+		{"ERROR running force:source:deploy: Deploy failed.", result.CategoryUnknown},
+		{"DeployFailed: Push Failed.", result.CategoryUnknown},
+		{"Deployment Failed ERROR deploying ApexComponent components/FileList.component: <unknown>", result.CategoryUnknown},
+		{"ERROR running force:source:retrieve:  Cannot convert undefined or null to object", result.CategoryUnknown},
+	}
+	for _, tc := range cases {
+		v := noPatterns.Error("", tc.msg, 1)
+		if v.Category != tc.want || v.Diagnosis.PatternID != "" || v.Transient || !strings.HasPrefix(v.Diagnosis.Explanation, fallbackMark) || v.Diagnosis.Fix == "" {
+			t.Errorf("%.80q: got %s %q transient=%v %q, want a %s fallback", tc.msg, v.Category, v.Diagnosis.PatternID, v.Transient, v.Diagnosis.Explanation, tc.want)
+		}
+	}
+}

@@ -30,7 +30,12 @@ const (
 	heldOutPercent = 30
 )
 
-var writeSplit = flag.Bool("write-split", false, "rewrite the split field of testdata/real-world-errors.json")
+var writeSplit = flag.Bool("write-split", false, "rewrite the split field of testdata/real-world-errors.json and testdata/real-world-new.json")
+
+// splitCorpora are the corpus files split the same way, by the same seed
+// and rule: each is split on its own, so adding to one moves nothing in the
+// other.
+var splitCorpora = []string{"real-world-errors.json", "real-world-new.json"}
 
 // splitRank orders the entries of one scope for the split.
 func splitRank(message string) uint64 {
@@ -64,42 +69,46 @@ func computeSplit(entries []realWorldError) []string {
 	return parts
 }
 
-// TestRealWorldSplit checks that the recorded split is the one the seed
-// gives, that at least 30% of each scope is held out, and (with
-// -write-split) records it.
+// TestRealWorldSplit checks, for each corpus file, that the recorded split
+// is the one the seed gives, that at least 30% of each scope is held out,
+// and (with -write-split) records it.
 func TestRealWorldSplit(t *testing.T) {
-	entries := loadRealWorld(t)
-	want := computeSplit(entries)
-	if *writeSplit {
-		for i := range entries {
-			entries[i].Split = want[i]
-		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", " ")
-		if err := enc.Encode(entries); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(sharedFixtures, "real-world-errors.json"), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Log("split written")
-	}
-	total, held := map[Scope]int{}, map[Scope]int{}
-	for i, e := range entries {
-		if e.Split != want[i] {
-			t.Errorf("entry %d (%s): split %q, the seed gives %q; run with -args -write-split after adding entries", i, e.Where, e.Split, want[i])
-		}
-		total[e.Where]++
-		if e.Split == splitHeldOut {
-			held[e.Where]++
-		}
-	}
-	for s, n := range total {
-		if held[s]*100 < n*heldOutPercent {
-			t.Errorf("scope %s: %d of %d entries held out, want at least %d%%", s, held[s], n, heldOutPercent)
-		}
-		t.Logf("scope %s: %d entries, %d held out", s, n, held[s])
+	for _, file := range splitCorpora {
+		t.Run(file, func(t *testing.T) {
+			entries := loadCorpus(t, file)
+			want := computeSplit(entries)
+			if *writeSplit {
+				for i := range entries {
+					entries[i].Split = want[i]
+				}
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(false)
+				enc.SetIndent("", " ")
+				if err := enc.Encode(entries); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(sharedFixtures, file), buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Log("split written")
+			}
+			total, held := map[Scope]int{}, map[Scope]int{}
+			for i, e := range entries {
+				if e.Split != want[i] {
+					t.Errorf("entry %d (%s): split %q, the seed gives %q; run with -args -write-split after adding entries", i, e.Where, e.Split, want[i])
+				}
+				total[e.Where]++
+				if e.Split == splitHeldOut {
+					held[e.Where]++
+				}
+			}
+			for s, n := range total {
+				if held[s]*100 < n*heldOutPercent {
+					t.Errorf("scope %s: %d of %d entries held out, want at least %d%%", s, held[s], n, heldOutPercent)
+				}
+				t.Logf("scope %s: %d entries, %d held out", s, n, held[s])
+			}
+		})
 	}
 }

@@ -1,0 +1,147 @@
+package classify
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/org/deploy-guard/pkg/result"
+)
+
+// testdata/real-world-new.json holds messages gathered from public
+// trackers, forums and blogs after the catalog and the other corpora were
+// written, each labelled before any classifier ran over it. Its entries
+// have the shape of real-world-errors.json (name and exit code only where
+// the source showed them) and are split the same way (split_test.go).
+func loadNewRealWorld(t *testing.T) []realWorldError {
+	t.Helper()
+	return loadCorpus(t, "real-world-new.json")
+}
+
+// Floors of real-world-new.json, at the figures reached in round two of
+// issue 29 (rounded down; the ceiling rounded up), so that a drop fails.
+// Raise them when the figures rise; never lower them to make a change pass.
+//
+// Earlier figures (category / retry / unknown) over the whole set of 171,
+// unseen by the rules: main's rules 38.6% / 90.1% / 60.2%; round one
+// 56.1% / 90.6% / 38.0%. After the split, round one: held-out (53)
+// 52.8% / 83.0% / 35.8% (18 wrong unknown), dev (118) 57.6% / 94.1% /
+// 39.0%. Round two, rules written against the dev parts only: held-out
+// 71.7% / 86.8% / 5.7% (2 wrong unknown), dev 98.3% / 100% / 5.9% (none
+// wrong).
+const (
+	newHeldOutCategoryFloor       = 0.71
+	newHeldOutRetryFloor          = 0.86
+	newHeldOutWrongUnknownCeiling = 0.04
+	newDevCategoryFloor           = 0.98
+	newDevRetryFloor              = 1.0
+)
+
+// normalizeMessage is the comparison key for disjointness: surrounding
+// space trimmed and case folded.
+func normalizeMessage(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// TestNewRealWorldSet checks the new set is well formed and disjoint from
+// the catalog's examples, deploy-errors.json and real-world-errors.json,
+// then reports the built-in catalog's accuracy over its development and
+// held-out parts, scored as the action classifies (realWorldScore), and
+// fails when a figure drops under its floor. Only development misses are
+// listed (-show-heldout-misses lists the others, for reports).
+func TestNewRealWorldSet(t *testing.T) {
+	entries := loadNewRealWorld(t)
+
+	known := map[string]string{}
+	for _, p := range Builtin() {
+		for _, ex := range p.Examples {
+			known[normalizeMessage(ex)] = "catalog example of " + p.ID
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(sharedFixtures, "deploy-errors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var de []deployError
+	if err := json.Unmarshal(b, &de); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range de {
+		known[normalizeMessage(e.Message)] = "deploy-errors.json"
+	}
+	for _, e := range loadRealWorld(t) {
+		known[normalizeMessage(e.Message)] = "real-world-errors.json"
+	}
+
+	seen := map[string]int{}
+	for i, e := range entries {
+		msg := normalizeMessage(e.Message)
+		if msg == "" {
+			t.Errorf("entry %d: empty message", i)
+		}
+		if where, ok := known[msg]; ok {
+			t.Errorf("entry %d: %q is already in %s", i, summarize(e.Message), where)
+		}
+		if j, dup := seen[msg]; dup {
+			t.Errorf("entry %d: same message as entry %d", i, j)
+		}
+		seen[msg] = i
+		if !patternCategories[e.Category] {
+			t.Errorf("entry %d: category %q is not a pattern category", i, e.Category)
+		}
+		if e.Transient && e.Category != result.CategoryTransient && e.Category != result.CategoryTest {
+			t.Errorf("entry %d: only transient and (flaky) test failures are transient, not %s", i, e.Category)
+		}
+		if !validScopes[e.Where] {
+			t.Errorf("entry %d: where %q is not a scope", i, e.Where)
+		}
+		if e.ExitCode < 0 {
+			t.Errorf("entry %d: exit code %d is negative", i, e.ExitCode)
+		}
+		u, err := url.Parse(e.Source)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			t.Errorf("entry %d: source %q is not an https URL", i, e.Source)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	dev := realWorldScore(Default(), entries, splitDev)
+	held := realWorldScore(Default(), entries, splitHeldOut)
+	t.Logf("new set, development part: %s", dev)
+	t.Logf("new set, held-out part: %s", held)
+	for _, m := range dev.misses {
+		t.Log("new dev miss: " + m)
+	}
+	if len(held.misses) > 0 {
+		t.Logf("new set, held-out part: %d misses (not listed: rules are written against the development parts)", len(held.misses))
+	}
+	if *showHeldOutMisses {
+		for _, m := range held.misses {
+			t.Log("new held-out miss: " + m)
+		}
+	}
+	floors := []struct {
+		what         string
+		got, floor   float64
+		higherBetter bool
+	}{
+		{"new held-out category accuracy", held.rate(held.catOK), newHeldOutCategoryFloor, true},
+		{"new held-out retry-decision accuracy", held.rate(held.retryOK), newHeldOutRetryFloor, true},
+		{"new held-out wrong-unknown share", held.rate(held.wrongUnknown), newHeldOutWrongUnknownCeiling, false},
+		{"new development category accuracy", dev.rate(dev.catOK), newDevCategoryFloor, true},
+		{"new development retry-decision accuracy", dev.rate(dev.retryOK), newDevRetryFloor, true},
+	}
+	for _, f := range floors {
+		if f.higherBetter && f.got < f.floor {
+			t.Errorf("%s %.1f%% is under its floor of %.1f%%", f.what, 100*f.got, 100*f.floor)
+		}
+		if !f.higherBetter && f.got > f.floor {
+			t.Errorf("%s %.1f%% is over its ceiling of %.1f%%", f.what, 100*f.got, 100*f.floor)
+		}
+	}
+}
