@@ -95,9 +95,23 @@ func (a *action) deploy(ctx context.Context, runner sfcli.Runner, org string) ou
 // the command and the CLI's words in the summary. When the workflow's
 // target-org named an org sf does not know, the input caused it: config.
 func (a *action) refused(u *sfcli.UsageError) outcome {
-	if a.cfg.Auth.Method == config.AuthTargetOrg && u.OrgFlag() {
-		return configError("running sf", &config.InputError{Input: config.InputTargetOrg,
-			Problem: fmt.Sprintf("sf knows no org %q in this job (%s); log in earlier in the job with that alias, or set auth-url, jwt-key or access-token instead", a.cfg.Auth.TargetOrg, u.Words)})
+	if u.OrgFlag() {
+		if a.cfg.Auth.Method == config.AuthTargetOrg {
+			return configError("running sf", &config.InputError{Input: config.InputTargetOrg,
+				Problem: fmt.Sprintf("sf knows no org %q in this job (%s); log in earlier in the job with that alias, or set auth-url, jwt-key or access-token instead", a.cfg.Auth.TargetOrg, u.Words)})
+		}
+		// deploy-guard logged in itself, and sf no longer knows the org:
+		// the login did not hold (an auth store sf could not keep).
+		return outcome{end: &ending{code: ExitFailed, status: result.StatusFailed, category: result.CategoryAuth,
+			message:   "Authentication failed: sf no longer knows the org deploy-guard logged in to.",
+			errorText: u.Words,
+			diagnosis: &result.Diagnosis{Category: result.CategoryAuth,
+				Explanation: fmt.Sprintf("sf refused `%s`: %s", u.Command, oneLineWords(u.Words)),
+				Fix:         "Check that the credential is still valid (a fresh auth URL or JWT key), then run the workflow again."}}}
+	}
+	if in := flagInput(u.ValueFlag()); in != "" {
+		return configError("running sf", &config.InputError{Input: in,
+			Problem: fmt.Sprintf("sf refused its value as %s: %s", "--"+u.ValueFlag(), oneLineWords(u.Words))})
 	}
 	return outcome{end: &ending{code: ExitInternal, status: result.StatusFailed, category: result.CategoryUnknown,
 		message:   fmt.Sprintf("deploy-guard itself failed: sf refused the command %s as usage (exit %d), so nothing more was tried.", u.Command, u.ExitCode),
@@ -105,6 +119,34 @@ func (a *action) refused(u *sfcli.UsageError) outcome {
 		diagnosis: &result.Diagnosis{Category: result.CategoryUnknown,
 			Explanation: fmt.Sprintf("deploy-guard built `%s`, which the Salesforce CLI refuses (%s). This is a bug in deploy-guard, not a problem of the deployment; it was not retried.", u.Command, oneLineWords(u.Words)),
 			Fix:         "Report it to deploy-guard's maintainers with this summary; setting source-dir or manifest explicitly may avoid the command meanwhile."}}}
+}
+
+// inputOfFlag names the input whose value deploy-guard passes in each sf
+// flag: when sf refuses that value, the input caused it (config), not
+// deploy-guard.
+var inputOfFlag = map[string]string{
+	"test-level": config.InputTestLevel, "tests": config.InputTests, "wait": config.InputWait,
+	"api-version": config.InputAPIVersion, "source-dir": config.InputSourceDir, "manifest": config.InputManifest,
+	"metadata": config.InputMetadata, "metadata-dir": config.InputMetadataDir,
+	"pre-destructive-changes": config.InputPreDestructive, "post-destructive-changes": config.InputPostDestructive,
+	"coverage-formatters": config.InputCoverageFormatters, "job-id": config.InputJobID,
+	"purge-on-delete": config.InputPurgeOnDelete,
+}
+
+// flagInput is the input behind an sf flag, or "". sf sometimes names the
+// flag with the value glued on ("--test-level-NoTestRun"), so a flag that
+// starts with a known one and a dash is that one.
+func flagInput(flag string) string {
+	if in, ok := inputOfFlag[flag]; ok {
+		return in
+	}
+	best := ""
+	for f := range inputOfFlag {
+		if strings.HasPrefix(flag, f+"-") && len(f) > len(best) {
+			best = f
+		}
+	}
+	return inputOfFlag[best]
 }
 
 func oneLineWords(s string) string {

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/config"
+	"github.com/org/deploy-guard/pkg/result"
+	"github.com/org/deploy-guard/pkg/sfcli"
 )
 
 // corpusEntry is the part of an entry of testdata/real-world-errors.json
@@ -123,27 +126,62 @@ func TestRealWorldThroughAction(t *testing.T) {
 		seen[key] = true
 		out := runCorpusEntry(t, e)
 		n[e.Split]++
+		wantCat, wantTransient := throughActionWant(e)
 		wantAttempts := "1"
-		if e.Transient && e.Where != "test" {
+		if wantTransient && e.Where != "test" {
 			wantAttempts = "2"
 		}
-		catRight := out["failure-category"] == e.Category
-		retryRight := out["attempts"] == wantAttempts
-		if catRight {
+		if out["failure-category"] == e.Category {
 			catOK[e.Split]++
 		}
-		if retryRight {
+		if out["attempts"] == wantAttempts {
 			retryOK[e.Split]++
 		}
-		if !catRight || !retryRight {
+		if out["failure-category"] != wantCat || out["attempts"] != wantAttempts {
 			t.Errorf("entry %d (%s, %s): failure-category %q attempts %s, want %q and %s: %.200q",
-				i, e.Where, e.Split, out["failure-category"], out["attempts"], e.Category, wantAttempts, e.Message)
+				i, e.Where, e.Split, out["failure-category"], out["attempts"], wantCat, wantAttempts, e.Message)
 		}
 		if out["status"] != "failed" {
 			t.Errorf("entry %d: status %q, want failed", i, out["status"])
 		}
 	}
 	for _, part := range []string{"dev", "heldout"} {
-		t.Logf("through the action, %s part: %d messages, category right %d, retry decision right %d", part, n[part], catOK[part], retryOK[part])
+		t.Logf("through the action, %s part: %d messages, category as labelled %d, retry decision right %d", part, n[part], catOK[part], retryOK[part])
 	}
+}
+
+// throughActionWant is what the whole action must make of e. Component,
+// test and coverage items: the label (the corpus floors in pkg/classify
+// allow no miss there). An sf error: what the classifier itself decides
+// (its accuracy against the labels is pkg/classify's floors; the action must
+// neither lose nor change that decision), except a usage refusal, which the
+// action judges by who caused it (issue 24): a refused value of an input is
+// config, an org sf no longer knows after deploy-guard's own login is auth,
+// and a command line sf does not accept (an unknown flag) is deploy-guard's
+// own bug, unknown.
+func throughActionWant(e corpusEntry) (string, bool) {
+	if e.Where != "error" {
+		return e.Category, e.Transient
+	}
+	exit := e.ExitCode
+	if exit == 0 {
+		exit = 1
+	}
+	name := e.Name
+	if name == "" {
+		name = "Error"
+	}
+	o := &sfcli.Output{ExitCode: exit, Envelope: &sfcli.Envelope{Status: exit, Name: name, Message: e.Message}}
+	if err := sfcli.Refusal([]string{"project", "deploy", "start"}, o); err != nil {
+		u := err.(*sfcli.UsageError)
+		switch {
+		case u.OrgFlag():
+			return string(result.CategoryAuth), false
+		case flagInput(u.ValueFlag()) != "":
+			return string(result.CategoryConfig), false
+		}
+		return string(result.CategoryUnknown), false
+	}
+	d := classify.Default().Error(e.Name, e.Message, exit).Diagnosis
+	return string(d.Category), d.Transient
 }

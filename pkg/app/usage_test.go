@@ -48,6 +48,14 @@ func TestUsageRefusalIsTheActionsOwnFailure(t *testing.T) {
 			script: servedSF{"project deploy start": {{orgUnknown, 1}}},
 			exit:   ExitConfig, category: "config", summary: []string{`input "target-org"`, "No authorization information found for prod"},
 			calls: map[string]int{"project deploy start": 1}},
+		{name: "an org sf forgot after deploy-guard's own login: auth, not retried", inputs: map[string]string{config.InputMaxAttempts: "3"},
+			script: servedSF{"project deploy start": {{orgUnknown, 1}}},
+			exit:   ExitFailed, category: "auth", summary: []string{"sf no longer knows the org", "No authorization information found for prod"},
+			calls: map[string]int{"project deploy start": 1}},
+		{name: "a refused value of an input: config naming the input", inputs: map[string]string{config.InputMaxAttempts: "3"},
+			script: servedSF{"project deploy start": {{`{"name":"Error","message":"Expected --test-level-NoTestRun to be one of: RunAllTestsInOrg, RunLocalTests, RunSpecifiedTests\nSee more help with --help","exitCode":2,"status":2}`, 2}}},
+			exit:   ExitConfig, category: "config", summary: []string{`input "test-level"`, "Expected --test-level-NoTestRun to be one of"},
+			calls: map[string]int{"project deploy start": 1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -142,7 +142,9 @@ var cliRefusedFallback = result.Diagnosis{
 // properties of undefined", an unparsable response) or a bare "Deploy
 // failed." / "Push failed.". Those stay honestly unknown instead of falling
 // back to config.
-var crashRE = regexp.MustCompile(`(?i)cannot (read|set) propert(y|ies)|\bof (undefined|null)\b|undefined or null|\bis not (iterable|a function|a constructor)\b|\b(Type|Syntax|Reference|Range)Error\b|(^|:\s*)undefined\w*\s*$|Unexpected (end of JSON|token)|<unknown>|\bURI (malformed|too long)\b|\b(deploy(ment)?|push|pull|retrieve) failed\b|\bfailed to deploy\b|unable to generate complete component set|\bunexpected (error|response)\b|\bunknown error\b|something went wrong|\[object Object\]|\binternal (server )?error\b|\bfailed[.!]?\s*$|^\W*(\w+:\s*)?(Error \(\d+\):\s*)?(null|undefined|error)?\W*$`)
+var crashRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)cannot (read|set) propert(y|ies)|\bof (undefined|null)\b|undefined or null|\bis not (iterable|a function|a constructor)\b|\b(Type|Syntax|Reference|Range)Error\b|(^|:\s*)undefined\w*\s*$|Unexpected (end of JSON|token)|<unknown>|\bURI (malformed|too long)\b|\b(deploy(ment)?|push|pull|retrieve) failed\b|\bfailed to deploy\b|unable to generate complete component set|\bunexpected (error|response)\b|\bunknown error\b|something went wrong|\[object Object\]|\binternal (server )?error\b|\bfailed[.!]?\s*$|^\W*(\w+:\s*)?(Error \(\d+\):\s*)?(null|undefined|error)?\W*$`)
+})
 
 // missingFallback is the fallback of a component problem that names a
 // missing thing.
@@ -155,7 +157,9 @@ var missingFallback = result.Diagnosis{
 // missingThingRE recognises a problem that names a missing thing: not
 // found, does not exist, no such, an invalid (cross) reference, not
 // defined, and their usual variants.
-var missingThingRE = regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation|\b(is ?n[o']t|not) in the (target )?org\b|\bspecified (was|is) invalid\b|DML requires SObject|\bparent entity failed to deploy`)
+var missingThingRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)not found|does not exist|doesn'?t exist|no longer exists?|\bno such\b|\bno \w+ named\b|\bno [\w .:/-]{1,60} found\b|invalid (cross[- ]?)?reference|\bnot defined\b|(cannot|can'?t|could not|couldn'?t) be found|(cannot|can'?t|could not|couldn'?t|unable to) (find|resolve|locate)\b|\bnon-?existent\b|\binvalid (type|field|sobject|object|class|variable|identifier|relationship)\b|invalid value|not an? valid value|\bunknown (user permission|permission|type|field|object|variable|method|class|component|property)\b|dependent class is invalid|needs recompilation|\b(is ?n[o']t|not) in the (target )?org\b|\bspecified (was|is) invalid\b|DML requires SObject|\bparent entity failed to deploy`)
+})
 
 // scopeCategory reports whether a built-in entry of category cat may decide
 // a text of scope: a coverage warning is a coverage failure whatever its
@@ -179,7 +183,7 @@ var typeFallbacks = []string{"apex-compile-error", "flow-error"}
 
 // fallback is the diagnosis of a text no pattern matched in scope.
 func fallback(scope Scope, text string) result.Diagnosis {
-	if scope == ScopeComponent && missingThingRE.MatchString(text) {
+	if scope == ScopeComponent && missingThingRE().MatchString(text) {
 		return missingFallback
 	}
 	return fallbacks[scope]
@@ -208,7 +212,7 @@ func (c *Classifier) Text(scope Scope, text string) result.Diagnosis {
 			!p.pre.pass(folded) || !p.matches(text) {
 			continue
 		}
-		if scope == ScopeComponent && p.builtin && slices.Contains(typeFallbacks, p.ID) && missingThingRE.MatchString(text) {
+		if scope == ScopeComponent && p.builtin && slices.Contains(typeFallbacks, p.ID) && missingThingRE().MatchString(text) {
 			return missingFallback
 		}
 		d := result.Diagnosis{
@@ -486,7 +490,7 @@ func (c *Classifier) errorDiagnosis(name, text string, exitCode int) result.Diag
 	if exitCode == 2 && d.Category != result.CategoryConfig {
 		return c.builtinDiagnosis("cli-usage-error")
 	}
-	if d.PatternID == "" && !crashRE.MatchString(text) {
+	if d.PatternID == "" && !crashRE().MatchString(text) {
 		return cliRefusedFallback
 	}
 	return d

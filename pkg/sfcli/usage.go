@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // usageRE matches what the CLI's flag parser (oclif) says when it refuses a
@@ -12,11 +13,15 @@ import (
 // a flag value outside its list. Those refusals come with exit 2 or, for
 // some of them, exit 1; the words are the same in the JSON error document
 // and on stderr.
-var usageRE = regexp.MustCompile(`(?i)Nonexistent flags?:|Unexpected arguments?:|Exactly one of the following must be provided|All of the following must be provided|cannot also be provided when using|Missing required flags?|Flag --\S+ expects? (?:a value|one of)|Expected --\S+ to be one of|FlagInvalidOptionError|NonExistentFlagsError|UnexpectedArgsError|Parsing --\S+`)
+var usageRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)Nonexistent flags?:|Unexpected arguments?:|Exactly one of the following must be provided|All of the following must be provided|cannot also be provided when using|Missing required flags?|Flag --\S+ expects? (?:a value|one of)|Expected --\S+ to be one of|FlagInvalidOptionError|NonExistentFlagsError|UnexpectedArgsError|Parsing --\S+`)
+})
 
 // orgFlagRE matches a refusal of the --target-org value: the CLI knows no
 // org by that alias or username (a parse-time error).
-var orgFlagRE = regexp.MustCompile(`(?i)Parsing --target-org|NamedOrgNotFound|No authorization information found for|NoDefaultEnvError|No default environment found`)
+var orgFlagRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)Parsing --target-org|NamedOrgNotFound|No authorization information found for|NoDefaultEnvError|No default environment found`)
+})
 
 // Refused reports whether sf refused the command itself, as usage, before
 // doing anything: exit 2 (the parser's exit code), or a parser error whatever
@@ -28,7 +33,7 @@ func (o *Output) Refused() (string, bool) {
 		return "", false
 	}
 	words := o.words()
-	if o.ExitCode == 2 || (o.ExitCode != 0 && usageRE.MatchString(words)) {
+	if o.ExitCode == 2 || (o.ExitCode != 0 && usageRE().MatchString(words)) {
 		return words, true
 	}
 	return "", false
@@ -73,7 +78,23 @@ func (e *UsageError) Error() string {
 // OrgFlag reports whether the refusal is of the --target-org value: sf
 // knows no org by that name. When the workflow named the org (the
 // target-org input), the input caused it.
-func (e *UsageError) OrgFlag() bool { return orgFlagRE.MatchString(e.Words) }
+func (e *UsageError) OrgFlag() bool { return orgFlagRE().MatchString(e.Words) }
+
+// valueFlagRE finds the flag whose value sf refused: "Expected --test-level
+// to be one of", "Flag --wait expects a value", "Parsing --target-org".
+var valueFlagRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(?:Expected|Flag|Parsing) --([a-z][a-z0-9-]*)`)
+})
+
+// ValueFlag is the flag whose value sf refused, without its dashes, or ""
+// when the refusal is of the command line's shape (an unknown flag, a
+// missing one): a value can come from an input, a flag's name never does.
+func (e *UsageError) ValueFlag() string {
+	if m := valueFlagRE().FindStringSubmatch(e.Words); m != nil {
+		return strings.ToLower(m[1])
+	}
+	return ""
+}
 
 // Refusal returns the usage error for an output sf refused, or nil.
 func Refusal(args []string, o *Output) error {
