@@ -26,10 +26,11 @@ type sfCall struct {
 	Kind     string `json:"kind"`
 	Command  string `json:"command"`
 	ExitCode int    `json:"exit_code"`
+	Category string `json:"category"`
 }
 
 // sfCalls reads the attempts of the run's event log: every sf call but the
-// login.
+// login. Every event must carry its schema and time.
 func sfCalls(t *testing.T, res *harness.Result) []sfCall {
 	t.Helper()
 	p := res.Outputs["events-path"]
@@ -46,11 +47,16 @@ func sfCalls(t *testing.T, res *harness.Result) []sfCall {
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		var ev struct {
-			Type string `json:"type"`
+			Type   string `json:"type"`
+			Schema any    `json:"schema"`
+			Time   any    `json:"time"`
 			sfCall
 		}
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatalf("not JSON: %q", sc.Text())
+		}
+		if ev.Schema == nil || ev.Time == nil {
+			t.Errorf("event lacks schema/time: %s", sc.Text())
 		}
 		if ev.Type == "attempt" {
 			calls = append(calls, ev.sfCall)

@@ -10,7 +10,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -464,33 +463,13 @@ func TestValidateThenQuickDeploy(t *testing.T) {
 	}
 }
 
-// attemptEvents reads the run's event log and returns its attempts as
-// "kind:category", in order (every sf call but the login is one).
+// attemptEvents returns the run's attempts as "kind:category", in order
+// (every sf call but the login is one).
 func attemptEvents(t *testing.T, res *harness.Result) []string {
 	t.Helper()
-	p := res.Outputs["events-path"]
-	if p == "" {
-		t.Fatal("no events-path output")
-	}
-	f, err := os.Open(filepath.Join(res.Workspace, p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var attempts []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var ev map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("not JSON: %q", sc.Text())
-		}
-		if ev["schema"] == nil || ev["time"] == nil {
-			t.Errorf("event lacks schema/time: %v", ev)
-		}
-		if ev["type"] == "attempt" {
-			attempts = append(attempts, fmt.Sprintf("%v:%v", ev["kind"], ev["category"]))
-		}
+	for _, c := range sfCalls(t, res) {
+		attempts = append(attempts, c.Kind+":"+c.Category)
 	}
 	return attempts
 }

@@ -2,75 +2,22 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/classify"
 	"github.com/org/deploy-guard/pkg/config"
 	"github.com/org/deploy-guard/pkg/result"
 	"github.com/org/deploy-guard/pkg/sfcli"
 )
 
-// corpusEntry is the part of an entry of testdata/real-world-errors.json
-// the action sees (see pkg/classify/realworld_test.go).
-type corpusEntry struct {
-	Message    string `json:"message"`
-	Category   string `json:"category"`
-	Transient  bool   `json:"transient"`
-	Where      string `json:"where"`
-	Split      string `json:"split"`
-	Name       string `json:"name"`
-	ExitCode   int    `json:"exitCode"`
-	Type       string `json:"type"`
-	FullName   string `json:"fullName"`
-	StackTrace string `json:"stackTrace"`
-}
+// corpusEntry is an entry of testdata/real-world-errors.json.
+type corpusEntry = testkit.CorpusEntry
 
 func loadCorpus(t *testing.T) []corpusEntry {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "real-world-errors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []corpusEntry
-	if err := json.Unmarshal(b, &entries); err != nil {
-		t.Fatal(err)
-	}
-	return entries
-}
-
-// standInDocument is what sf prints for e: the failed deployment holding
-// the component failure, the failed test or the coverage warning, or the
-// error envelope; and its exit code.
-func standInDocument(e corpusEntry) (string, int) {
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-	switch e.Where {
-	case "component":
-		typ, name := e.Type, e.FullName
-		if typ == "" && name == "" {
-			typ, name = "ApexClass", "Something"
-		}
-		return failedDeploy(`"componentFailures":[` + js(map[string]any{"componentType": typ, "fullName": name,
-			"problem": e.Message, "problemType": "Error", "lineNumber": "1", "columnNumber": "1"}) + `]`), 1
-	case "test":
-		return failedDeploy(`"runTestResult":{"numTestsRun":1,"numFailures":1,"failures":[` + js(map[string]any{"name": "SomeTest",
-			"methodName": "someMethod", "message": e.Message, "stackTrace": e.StackTrace, "time": "1"}) + `]}`), 1
-	case "coverage":
-		return failedDeploy(`"runTestResult":{"numTestsRun":1,"numFailures":0,"codeCoverageWarnings":[` + js(map[string]any{"message": e.Message}) + `]}`), 1
-	}
-	exit := e.ExitCode
-	if exit == 0 {
-		exit = 1
-	}
-	name := e.Name
-	if name == "" {
-		name = "Error"
-	}
-	return js(map[string]any{"status": exit, "name": name, "message": e.Message, "exitCode": exit}), exit
+	return testkit.LoadCorpus(t, filepath.Join("..", ".."), "real-world-errors.json")
 }
 
 // runCorpusEntry runs the whole action, with the real process runner,
@@ -79,21 +26,7 @@ func standInDocument(e corpusEntry) (string, int) {
 // job, it says none did. It returns the outputs.
 func runCorpusEntry(t *testing.T, e corpusEntry) map[string]string {
 	t.Helper()
-	doc, exit := standInDocument(e)
-	dir := t.TempDir()
-	docPath := filepath.Join(dir, "doc.json")
-	if err := os.WriteFile(docPath, []byte(doc), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := `#!/bin/sh
-if [ "$1 $2" = "org login" ]; then cat >/dev/null; echo '{"status":0,"result":{"username":"ci@example.com"}}'; exit 0; fi
-if [ "$1 $2" = "data query" ]; then echo '{"status":0,"result":{"records":[],"totalSize":0,"done":true}}'; exit 0; fi
-cat ` + docPath + `
-exit ` + strconv.Itoa(exit) + "\n"
-	bin := filepath.Join(dir, "sf")
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := testkit.StandInSF(t, t.TempDir(), e)
 	env := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputMaxAttempts: "2",
 		config.InputRetryDelay: "0", config.InputRerunFailedTests: "false"})
 	env.vars["DEPLOY_GUARD_SF_BIN"] = bin
