@@ -110,38 +110,7 @@ func TestNewRealWorldSet(t *testing.T) {
 		return
 	}
 
-	dev := realWorldScore(Default(), entries, splitDev)
-	held := realWorldScore(Default(), entries, splitHeldOut)
-	t.Logf("new set, development part: %s", dev)
-	t.Logf("new set, held-out part: %s", held)
-	for _, m := range dev.misses {
-		t.Log("new dev miss: " + m)
-	}
-	if len(held.misses) > 0 {
-		t.Logf("new set, held-out part: %d misses (not listed: rules are written against the development parts)", len(held.misses))
-	}
-	if *showHeldOutMisses {
-		for _, m := range held.misses {
-			t.Log("new held-out miss: " + m)
-		}
-	}
-	floors := []struct {
-		what         string
-		got, floor   float64
-		higherBetter bool
-	}{
-		{"new held-out category accuracy", held.rate(held.catOK), newHeldOutCategoryFloor, true},
-		{"new held-out retry-decision accuracy", held.rate(held.retryOK), newHeldOutRetryFloor, true},
-		{"new held-out wrong-unknown share", held.rate(held.wrongUnknown), newHeldOutWrongUnknownCeiling, false},
-		{"new development category accuracy", dev.rate(dev.catOK), newDevCategoryFloor, true},
-		{"new development retry-decision accuracy", dev.rate(dev.retryOK), newDevRetryFloor, true},
-	}
-	for _, f := range floors {
-		if f.higherBetter && f.got < f.floor {
-			t.Errorf("%s %.1f%% is under its floor of %.1f%%", f.what, 100*f.got, 100*f.floor)
-		}
-		if !f.higherBetter && f.got > f.floor {
-			t.Errorf("%s %.1f%% is over its ceiling of %.1f%%", f.what, 100*f.got, 100*f.floor)
-		}
-	}
+	checkCorpusFloors(t, "new set, ", entries, corpusFloors{
+		heldOutCategory: newHeldOutCategoryFloor, heldOutRetry: newHeldOutRetryFloor, heldOutWrongUnknown: newHeldOutWrongUnknownCeiling,
+		devCategory: newDevCategoryFloor, devRetry: newDevRetryFloor})
 }
