@@ -45,6 +45,11 @@ func (p Policy) Retryable(v Verdict) (bool, string) {
 	switch {
 	case v.Category == result.CategoryNone:
 		return false, "succeeded"
+	case p.RetryOn == config.RetryAny && v.Category == result.CategoryConfig && v.Diagnosis.PatternID == "":
+		// No pattern knew the error: config is the classifier's structural
+		// guess for an sf error, and retry-on any asks to retry whatever
+		// is not known to be hopeless.
+		return true, "retry-on is any (no pattern knew the error)"
 	case neverRetried[v.Category]:
 		return false, fmt.Sprintf("%s failures are never retried", v.Category)
 	case p.RetryOn == config.RetryNever:
