@@ -26,7 +26,9 @@ var actBin = os.Getenv("DEPLOY_GUARD_ACT")
 // the outputs through steps.<id>.outputs and prints them. Its
 // examples/deploy-on-push.yml with a flaky test must recover, upload the
 // artifacts folder and report the JUnit file; its outputs are read from
-// act's log. Nothing reaches GitHub or Slack here: post-mortem only acts on
+// act's log. Its examples/quick-deploy.yml, dispatched with a job id the
+// org does not know, must fall back to a full deployment. Nothing reaches
+// GitHub or Slack here: post-mortem only acts on
 // a failure, and the Slack secret is empty.
 func TestActQuickStart(t *testing.T) {
 	if actBin == "" {
@@ -45,6 +47,7 @@ func TestActQuickStart(t *testing.T) {
 			res, err := harness.RunAct(context.Background(), harness.ActConfig{
 				Act: actBin, Workflow: wf, Project: filepath.Join(root, "testdata", "project"),
 				ActionRepo: root, StubDir: filepath.Join(root, "testdata", "act-stubs"),
+				Event: c.Event, Inputs: c.EventInputs,
 				Scenario: scenario(t, c.Scenario), JobImage: jobImage, Dir: t.TempDir(), Timeout: 5 * time.Minute,
 			})
 			if err != nil {
@@ -83,6 +86,11 @@ func TestActQuickStart(t *testing.T) {
 			}
 			if id := got["deploy-id"]; c.WantDeployID && !strings.HasPrefix(id, "0Af") {
 				t.Errorf("deploy-id = %q, want a deployment id (0Af...)", id)
+			}
+			for _, w := range c.WantLog {
+				if !strings.Contains(res.Output, w) {
+					t.Errorf("act's log does not say %q", w)
+				}
 			}
 			for _, ref := range c.Stubs {
 				// act logs a step's script, then its output after "| ".

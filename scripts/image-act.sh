@@ -1,6 +1,6 @@
 # Sourced by scripts/image-test.sh after its cases (IMAGE_TEST_ACT=0 skips
-# it): the README's quick start and examples/deploy-on-push.yml, as users
-# copy them, run by nektos/act, a runner nobody here wrote: `uses:
+# it): the README's quick start, examples/deploy-on-push.yml and
+# quick-deploy.yml, as users copy them, run by nektos/act, a runner nobody here wrote: `uses:
 # org/deploy-guard@v1` is this repository (act --local-repository, so its
 # action.yml) and the image just built, tagged as action.yml names it (act
 # --pull=false); the examples' third-party actions are the stand-ins of

@@ -65,6 +65,12 @@ type ActCase struct {
 	// Stubs are the stand-ins of third-party actions the workflow uses
 	// (Stubs names them); each must report that it ran and its checks held.
 	Stubs []string
+	// Event triggers the workflow (default push); EventInputs are a
+	// workflow_dispatch's inputs.
+	Event       string
+	EventInputs map[string]string
+	// WantLog are texts act's log must hold (the job's summary included).
+	WantLog []string
 }
 
 // QuickStartSource names the README's quick start as an ActCase workflow.
@@ -73,8 +79,10 @@ const QuickStartSource = "README.md quick start"
 // ActCases are the act cases of `make image-test`: the quick start as the
 // README has it (the default path, no source input) with a flaky test, the
 // quick start with the one line the README says to add for mode validate,
-// and examples/deploy-on-push.yml as it is, with a flaky test, its artifact
-// upload and JUnit report steps run by stand-ins that check what they get.
+// examples/deploy-on-push.yml as it is, with a flaky test, its artifact
+// upload and JUnit report steps run by stand-ins that check what they get,
+// and examples/quick-deploy.yml dispatched with a job id the org does not
+// know.
 var ActCases = []ActCase{
 	{
 		Name: "quick-start-flaky-test", Workflow: QuickStartSource, Scenario: "flaky-test",
@@ -89,6 +97,16 @@ var ActCases = []ActCase{
 		Name: "deploy-on-push-flaky-test", Workflow: "examples/deploy-on-push.yml", Scenario: "flaky-test",
 		Want:  map[string]string{"status": "recovered", "failure-category": "none", "flaky-tests": "InvoiceServiceTest.addsTax"},
 		Stubs: []string{"actions/upload-artifact@v7", "mikepenz/action-junit-report@v6"},
+	},
+	{
+		// An unknown validation (a fresh org knows none): quick-fallback
+		// deploys the manifest in full, with its tests.
+		Name: "quick-deploy-fallback", Workflow: "examples/quick-deploy.yml", Scenario: "success",
+		Event: "workflow_dispatch", EventInputs: map[string]string{"job-id": "0Af000000000999AAA"},
+		Want: map[string]string{"status": "succeeded", "failure-category": "none"},
+		WantLog: []string{"sf project deploy quick --job-id 0Af000000000999AAA --async",
+			"Validation 0Af000000000999AAA cannot be quick-deployed; quick-fallback is on",
+			"sf project deploy start --async --target-org deploy-guard --manifest manifest/package.xml --test-level RunLocalTests"},
 	},
 }
 
@@ -171,6 +189,10 @@ type ActConfig struct {
 	Scenario *orgsim.Scenario
 	// JobImage is the image of every runs-on label (act --platform).
 	JobImage string
+	// Event triggers the workflow (default push); Inputs are a
+	// workflow_dispatch's inputs (act --input).
+	Event  string
+	Inputs map[string]string
 	// Dir holds the repository and act's files; a temp dir when empty.
 	Dir string
 	// Log receives act's output as it runs (optional).
@@ -252,7 +274,11 @@ func RunAct(ctx context.Context, cfg ActConfig) (*ActResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"push", "--workflows", ".github/workflows/workflow.yml",
+	event := cfg.Event
+	if event == "" {
+		event = "push"
+	}
+	args := []string{event, "--workflows", ".github/workflows/workflow.yml",
 		"--bind", "--pull=false", "--container-daemon-socket", "-",
 		"--container-options", "-v " + caDir + ":" + actCA + ":ro",
 		"--env", "NODE_EXTRA_CA_CERTS=" + actCA + "/" + filepath.Base(cert),
@@ -270,6 +296,14 @@ func RunAct(ctx context.Context, cfg ActConfig) (*ActResult, error) {
 	}
 	for _, l := range labels {
 		args = append(args, "--platform", l+"="+cfg.JobImage)
+	}
+	names := make([]string, 0, len(cfg.Inputs))
+	for n := range cfg.Inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		args = append(args, "--input", n+"="+cfg.Inputs[n])
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
