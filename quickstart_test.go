@@ -44,8 +44,8 @@ var quickStartOutputs = []string{"status", "failure-category", "flaky-tests", "d
 // The quick start is the workflow most users copy and the one the act cases
 // of `make image-test` run: it must be complete as it stands, take the
 // default path (no source input: the project's package directories), and
-// the act cases must run it unchanged but for the action's reference and
-// their own inputs.
+// the act cases must run it unchanged but for their own inputs (the
+// action's reference included: act --local-repository).
 func TestQuickStartIsCompleteOnTheDefaultPath(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
@@ -80,9 +80,50 @@ func TestQuickStartIsCompleteOnTheDefaultPath(t *testing.T) {
 		}
 		checkQuickStartSteps(t, qs, job.Steps, job.TimeoutMinutes)
 	}
-	for _, c := range harness.QuickStartCases {
+	for _, c := range harness.ActCases {
+		if c.Workflow != harness.QuickStartSource {
+			continue
+		}
 		t.Run("act case "+c.Name, func(t *testing.T) {
 			checkDerived(t, qs, c.Inputs)
+		})
+	}
+}
+
+// The examples the act cases run are run as they are: the case adds no
+// input and the file is what act is given, byte for byte.
+func TestActCasesRunTheExamplesVerbatim(t *testing.T) {
+	for _, c := range harness.ActCases {
+		if c.Workflow == harness.QuickStartSource {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			b, err := os.ReadFile(c.Workflow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Inputs) > 0 {
+				t.Errorf("the case adds inputs %v to %s: an example must run as users copy it", c.Inputs, c.Workflow)
+			}
+			got, err := harness.WithInputs(string(b), c.Inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(b) {
+				t.Errorf("act is given a workflow that differs from %s", c.Workflow)
+			}
+			for _, ref := range regexp.MustCompile(`(?m)^\s*(?:- )?uses: (\S+)`).FindAllStringSubmatch(string(b), -1) {
+				if ref[1] == harness.ActionRef || strings.HasPrefix(ref[1], "actions/checkout@") {
+					continue
+				}
+				found := false
+				for _, s := range c.Stubs {
+					found = found || s == ref[1]
+				}
+				if !found {
+					t.Errorf("%s uses %s, which the case has no stand-in for (act cannot fetch it here)", c.Workflow, ref[1])
+				}
+			}
 		})
 	}
 }
@@ -163,13 +204,16 @@ func checkReportStep(t *testing.T, after []quickStartStep, id string) {
 	}
 }
 
-// checkDerived: the act case's workflow is the quick start with only the
-// action's reference replaced and the case's inputs added.
+// checkDerived: the act case's workflow is the quick start byte for byte,
+// `uses: org/deploy-guard@v1` included, with only the case's inputs added.
 func checkDerived(t *testing.T, qs string, inputs map[string]string) {
 	t.Helper()
-	got, err := harness.LocalWorkflow(qs, inputs)
+	got, err := harness.WithInputs(qs, inputs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(inputs) == 0 && got != qs {
+		t.Fatalf("the act workflow is not the quick start byte for byte:\n%s", got)
 	}
 	orig, derived := strings.Split(qs, "\n"), strings.Split(got, "\n")
 	if len(derived) != len(orig)+len(inputs) {
@@ -182,16 +226,11 @@ func checkDerived(t *testing.T, qs string, inputs map[string]string) {
 			j++
 			continue
 		}
-		if j < len(orig) && strings.Contains(orig[j], "uses: "+harness.ActionRef) &&
-			line == strings.Replace(orig[j], harness.ActionRef, "./", 1) {
-			j++
-			continue
-		}
 		k, v, _ := strings.Cut(strings.TrimSpace(line), ": ")
 		added[k] = v
 	}
 	if j != len(orig) {
-		t.Errorf("the act workflow changes the quick start beyond uses and its inputs:\n%s", got)
+		t.Errorf("the act workflow changes the quick start beyond its inputs:\n%s", got)
 	}
 	for k, v := range inputs {
 		if added[k] != v {
@@ -204,7 +243,7 @@ func checkDerived(t *testing.T, qs string, inputs map[string]string) {
 	}
 	for _, job := range w.Jobs {
 		for _, st := range job.Steps {
-			if st.Uses == "./" {
+			if st.Uses == harness.ActionRef {
 				for k, v := range inputs {
 					if st.With[k] != v {
 						t.Errorf("the act workflow's deploy step has %s = %q, want %q", k, st.With[k], v)
@@ -214,5 +253,5 @@ func checkDerived(t *testing.T, qs string, inputs map[string]string) {
 			}
 		}
 	}
-	t.Error("the act workflow has no step that uses ./")
+	t.Errorf("the act workflow has no step that uses %s", harness.ActionRef)
 }

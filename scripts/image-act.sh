@@ -1,9 +1,11 @@
 # Sourced by scripts/image-test.sh after its cases (IMAGE_TEST_ACT=0 skips
-# it): the README's quick start run by nektos/act, a runner nobody here
-# wrote, through the action's own action.yml (`uses: ./`) and the image just
-# built, tagged as action.yml names it (act --pull=false), with the
-# node:22-bookworm-slim stand-in as the job image and the engine image-test
-# started. The cases are e2e TestActQuickStart (pkg/harness RunAct): the
+# it): the README's quick start, examples/deploy-on-push.yml and
+# quick-deploy.yml, as users copy them, run by nektos/act, a runner nobody here wrote: `uses:
+# org/deploy-guard@v1` is this repository (act --local-repository, so its
+# action.yml) and the image just built, tagged as action.yml names it (act
+# --pull=false); the examples' third-party actions are the stand-ins of
+# testdata/act-stubs. The job image is the node:22-bookworm-slim stand-in,
+# the engine the one image-test started. The cases are e2e TestActQuickStart (pkg/harness RunAct): the
 # containers share the host network, so they reach the emulator on loopback.
 # Uses from image-test.sh: image, state, node_base, say, die, phase.
 #

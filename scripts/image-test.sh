@@ -15,7 +15,7 @@
 #   DEPLOY_GUARD_DOCKER_DIR   state of our own engine (kept between runs)
 #   IMAGE_TEST_RUN            go test -run pattern of the cases to run
 #   IMAGE_TEST_BUILD=0        test the image already tagged, without building
-#   IMAGE_TEST_ACT=0          skip the README quick start through nektos/act
+#   IMAGE_TEST_ACT=0          skip the README quick start and examples through act
 #                             (scripts/image-act.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."

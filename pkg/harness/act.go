@@ -47,50 +47,100 @@ func QuickStart(readme []byte) (string, error) {
 	return block + "\n", nil
 }
 
-// QuickStartCase is one run of the quick-start workflow through act.
-type QuickStartCase struct {
-	Name, Scenario string
-	// Inputs are added to the deploy step's `with:` (none: the quick start
-	// exactly as the README has it).
+// ActCase is one run of a workflow users copy (the README's quick start or
+// a file of examples/) through act.
+type ActCase struct {
+	Name string
+	// Workflow names where the workflow comes from: QuickStartSource or a
+	// path such as "examples/deploy-on-push.yml".
+	Workflow, Scenario string
+	// Inputs are added to the deploy step's `with:` (none: the workflow
+	// byte for byte as users copy it).
 	Inputs map[string]string
-	// Want is what the workflow's last step prints of the outputs;
+	// Want is what the deploy step set of the outputs, as the workflow shows
+	// it (Printed for the quick start's last step, SetOutputs otherwise);
 	// WantDeployID asks for a non-empty deploy-id.
 	Want         map[string]string
 	WantDeployID bool
+	// Stubs are the stand-ins of third-party actions the workflow uses
+	// (Stubs names them); each must report that it ran and its checks held.
+	Stubs []string
+	// Event triggers the workflow (default push); EventInputs are a
+	// workflow_dispatch's inputs.
+	Event       string
+	EventInputs map[string]string
+	// WantLog are texts act's log must hold (the job's summary included).
+	WantLog []string
 }
 
-// QuickStartCases are the act cases of `make image-test`: the default path
-// (no source input) with a flaky test, and mode validate.
-var QuickStartCases = []QuickStartCase{
+// QuickStartSource names the README's quick start as an ActCase workflow.
+const QuickStartSource = "README.md quick start"
+
+// ActCases are the act cases of `make image-test`: the quick start as the
+// README has it (the default path, no source input) with a flaky test, the
+// quick start with the one line the README says to add for mode validate,
+// examples/deploy-on-push.yml as it is, with a flaky test, its artifact
+// upload and JUnit report steps run by stand-ins that check what they get,
+// and examples/quick-deploy.yml dispatched with a job id the org does not
+// know.
+var ActCases = []ActCase{
 	{
-		Name: "flaky-test", Scenario: "flaky-test",
+		Name: "quick-start-flaky-test", Workflow: QuickStartSource, Scenario: "flaky-test",
 		Want: map[string]string{"status": "recovered", "failure-category": "none", "flaky-tests": "InvoiceServiceTest.addsTax"},
 	},
 	{
-		Name: "validate", Scenario: "success", Inputs: map[string]string{"mode": "validate"},
+		Name: "quick-start-validate", Workflow: QuickStartSource, Scenario: "success", Inputs: map[string]string{"mode": "validate"},
 		Want:         map[string]string{"status": "validated", "failure-category": "none", "flaky-tests": ""},
 		WantDeployID: true,
 	},
+	{
+		Name: "deploy-on-push-flaky-test", Workflow: "examples/deploy-on-push.yml", Scenario: "flaky-test",
+		Want:  map[string]string{"status": "recovered", "failure-category": "none", "flaky-tests": "InvoiceServiceTest.addsTax"},
+		Stubs: []string{"actions/upload-artifact@v7", "mikepenz/action-junit-report@v6"},
+	},
+	{
+		// An unknown validation (a fresh org knows none): quick-fallback
+		// deploys the manifest in full, with its tests.
+		Name: "quick-deploy-fallback", Workflow: "examples/quick-deploy.yml", Scenario: "success",
+		Event: "workflow_dispatch", EventInputs: map[string]string{"job-id": "0Af000000000999AAA"},
+		Want: map[string]string{"status": "succeeded", "failure-category": "none"},
+		WantLog: []string{"sf project deploy quick --job-id 0Af000000000999AAA --async",
+			"Validation 0Af000000000999AAA cannot be quick-deployed; quick-fallback is on",
+			"sf project deploy start --async --target-org deploy-guard --manifest manifest/package.xml --test-level RunLocalTests"},
+	},
 }
+
+// Stubs maps the third-party actions the examples use to their stand-ins
+// under testdata/act-stubs (act --local-repository): nothing is fetched,
+// and each stand-in fails its step unless its inputs hold what the example
+// promises (the artifacts folder, the JUnit file). On success each prints
+// StubOK and its name.
+var Stubs = map[string]string{
+	"actions/upload-artifact@v7":      "upload-artifact",
+	"mikepenz/action-junit-report@v6": "action-junit-report",
+}
+
+// StubOK starts the line a stand-in prints when its checks held, followed
+// by the action's reference and a space.
+const StubOK = "act-stub ok:"
 
 var usesLine = regexp.MustCompile(`(?m)^([ \t]*(?:- )?)uses: ` + regexp.QuoteMeta(ActionRef) + `[ \t]*$`)
 
-// LocalWorkflow derives the workflow act runs from one of the README's: the
-// step that uses ActionRef uses `./` instead (the action.yml at the root of
-// the repository act runs, with the image it names), and inputs are added
-// as the first lines of that step's `with:`, in name order. Nothing else
-// changes, so the run is the README's workflow.
-func LocalWorkflow(workflow string, inputs map[string]string) (string, error) {
+// WithInputs adds inputs as the first lines of the `with:` of the step that
+// uses ActionRef, in name order. Nothing else changes: with no inputs the
+// workflow is returned as it is, and act runs it through
+// --local-repository, so `uses: org/deploy-guard@v1` stays as users write it.
+func WithInputs(workflow string, inputs map[string]string) (string, error) {
 	locs := usesLine.FindAllStringSubmatchIndex(workflow, -1)
 	if len(locs) != 1 {
 		return "", fmt.Errorf("the workflow has %d steps with `uses: %s`; want exactly one", len(locs), ActionRef)
 	}
-	loc := locs[0]
-	prefix := workflow[loc[2]:loc[3]]
-	out := workflow[:loc[0]] + prefix + "uses: ./" + workflow[loc[1]:]
 	if len(inputs) == 0 {
-		return out, nil
+		return workflow, nil
 	}
+	loc := locs[0]
+	out := workflow
+	prefix := workflow[loc[2]:loc[3]]
 	// The step's keys are indented like `uses:` after the list dash; the
 	// step ends where the next list item of the same depth starts.
 	indent := strings.Repeat(" ", len(prefix))
@@ -126,14 +176,23 @@ func LocalWorkflow(workflow string, inputs map[string]string) (string, error) {
 type ActConfig struct {
 	// Act is the act binary; Workflow the workflow file's content.
 	Act, Workflow string
-	// Project is the repository's content; ActionYML is copied to its root,
-	// for `uses: ./`.
-	Project, ActionYML string
+	// Project is the repository's content (the workflow's checkout).
+	Project string
+	// ActionRepo is this action's repository (its action.yml names the
+	// image): act runs it for `uses: ActionRef` (--local-repository).
+	ActionRepo string
+	// StubDir holds the stand-ins of Stubs, one folder each; act runs them
+	// for the third-party actions the workflow uses.
+	StubDir string
 	// Scenario is served by a fresh TLS emulator; the secret
 	// QuickStartSecret is its auth URL.
 	Scenario *orgsim.Scenario
 	// JobImage is the image of every runs-on label (act --platform).
 	JobImage string
+	// Event triggers the workflow (default push); Inputs are a
+	// workflow_dispatch's inputs (act --input).
+	Event  string
+	Inputs map[string]string
 	// Dir holds the repository and act's files; a temp dir when empty.
 	Dir string
 	// Log receives act's output as it runs (optional).
@@ -157,8 +216,10 @@ type ActResult struct {
 // actCA is where the emulator's certificate is mounted in act's containers.
 const actCA = "/deploy-guard-ca"
 
-// RunAct runs cfg.Workflow with act the way a runner would on a push to
-// main: the checkout is the repository itself (act --bind; act skips
+// RunAct runs cfg.Workflow, as it is, with act the way a runner would on a
+// push to main: `uses: ActionRef` is cfg.ActionRepo and each of Stubs its
+// stand-in in cfg.StubDir (act --local-repository; nothing is fetched), the
+// checkout is the repository itself (act --bind; act skips
 // actions/checkout of the same repository), owned by the runner's user, the
 // job runs in JobImage on the host network, so the containers reach the
 // emulator on loopback, and a Docker action's image must already be in the
@@ -175,6 +236,18 @@ func RunAct(ctx context.Context, cfg ActConfig) (*ActResult, error) {
 			return nil, err
 		}
 		dir = d
+	}
+	// act runs in the repository's folder: its local repositories must not
+	// be relative.
+	for _, p := range []*string{&cfg.ActionRepo, &cfg.StubDir} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return nil, err
+		}
+		*p = abs
 	}
 	labels, err := runsOn(cfg.Workflow)
 	if err != nil {
@@ -201,13 +274,36 @@ func RunAct(ctx context.Context, cfg ActConfig) (*ActResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"push", "--workflows", ".github/workflows/workflow.yml",
+	event := cfg.Event
+	if event == "" {
+		event = "push"
+	}
+	args := []string{event, "--workflows", ".github/workflows/workflow.yml",
 		"--bind", "--pull=false", "--container-daemon-socket", "-",
 		"--container-options", "-v " + caDir + ":" + actCA + ":ro",
 		"--env", "NODE_EXTRA_CA_CERTS=" + actCA + "/" + filepath.Base(cert),
-		"--secret", QuickStartSecret}
+		"--secret", QuickStartSecret,
+		"--local-repository", ActionRef + "=" + cfg.ActionRepo}
+	if cfg.StubDir != "" {
+		refs := make([]string, 0, len(Stubs))
+		for ref := range Stubs {
+			refs = append(refs, ref)
+		}
+		sort.Strings(refs)
+		for _, ref := range refs {
+			args = append(args, "--local-repository", ref+"="+filepath.Join(cfg.StubDir, Stubs[ref]))
+		}
+	}
 	for _, l := range labels {
 		args = append(args, "--platform", l+"="+cfg.JobImage)
+	}
+	names := make([]string, 0, len(cfg.Inputs))
+	for n := range cfg.Inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		args = append(args, "--input", n+"="+cfg.Inputs[n])
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -249,18 +345,11 @@ func RunAct(ctx context.Context, cfg ActConfig) (*ActResult, error) {
 	return res, nil
 }
 
-// prepareActRepo lays out the repository act runs: the project, action.yml
-// at its root, the workflow, committed on main with a GitHub remote, and
+// prepareActRepo lays out the repository act runs: the project, the
+// workflow, committed on main with a GitHub remote, and
 // owned by the runner's user like a checkout.
 func prepareActRepo(repo string, cfg ActConfig) error {
 	if err := CopyTree(cfg.Project, repo); err != nil {
-		return err
-	}
-	yml, err := os.ReadFile(cfg.ActionYML)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(repo, "action.yml"), yml, 0o644); err != nil {
 		return err
 	}
 	wf := filepath.Join(repo, ".github", "workflows")
@@ -348,4 +437,20 @@ func Printed(out string, keys ...string) map[string]string {
 		}
 	}
 	return nil
+}
+
+// setOutputLine is how act logs an output a step set:
+// "[job/step]   ⚙  ::set-output:: name=value".
+var setOutputLine = regexp.MustCompile(`::set-output:: ([A-Za-z0-9_-]+)=(.*)$`)
+
+// SetOutputs returns the outputs steps set, as act's log shows them (the
+// last value of each name wins).
+func SetOutputs(out string) map[string]string {
+	got := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if m := setOutputLine.FindStringSubmatch(strings.TrimRight(line, "\r")); m != nil {
+			got[m[1]] = m[2]
+		}
+	}
+	return got
 }

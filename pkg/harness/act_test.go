@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,30 +51,29 @@ func TestQuickStart(t *testing.T) {
 	}
 }
 
-func TestLocalWorkflow(t *testing.T) {
+func TestWithInputs(t *testing.T) {
 	for _, tc := range []struct {
 		name, workflow string
 		inputs         map[string]string
 		want, err      string
 	}{
-		{name: "as written", workflow: sampleWorkflow,
-			want: strings.Replace(sampleWorkflow, "uses: org/deploy-guard@v1", "uses: ./", 1)},
-		{name: "inputs first in the step's with, in name order", workflow: sampleWorkflow,
+		{name: "no inputs: byte for byte", workflow: sampleWorkflow, want: sampleWorkflow},
+		{name: "inputs first in the step's with, in name order; uses kept", workflow: sampleWorkflow,
 			inputs: map[string]string{"mode": "validate", "dry": "x"},
-			want: strings.Replace(strings.Replace(sampleWorkflow, "uses: org/deploy-guard@v1", "uses: ./", 1),
-				"          auth-url:", "          dry: x\n          mode: validate\n          auth-url:", 1)},
+			want:   strings.Replace(sampleWorkflow, "          auth-url:", "          dry: x\n          mode: validate\n          auth-url:", 1)},
 		{name: "uses on the dash line", workflow: "steps:\n  - uses: org/deploy-guard@v1\n    with:\n      a: 1\n",
 			inputs: map[string]string{"mode": "validate"},
-			want:   "steps:\n  - uses: ./\n    with:\n      mode: validate\n      a: 1\n"},
+			want:   "steps:\n  - uses: org/deploy-guard@v1\n    with:\n      mode: validate\n      a: 1\n"},
 		{name: "an input the step sets", workflow: sampleWorkflow, inputs: map[string]string{"auth-url": "x"}, err: "already sets auth-url"},
 		{name: "the next step's with is not this one's",
 			workflow: "steps:\n  - uses: org/deploy-guard@v1\n  - run: x\n    with:\n      a: 1\n",
 			inputs:   map[string]string{"mode": "validate"}, err: "no `with:`"},
 		{name: "no step uses the action", workflow: "steps:\n  - uses: org/deploy-guard@v2\n", err: "has 0 steps"},
+		{name: "no step uses the action, no inputs", workflow: "steps:\n  - uses: ./\n", err: "has 0 steps"},
 		{name: "two steps use it", workflow: "steps:\n  - uses: org/deploy-guard@v1\n  - uses: org/deploy-guard@v1\n", err: "has 2 steps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := LocalWorkflow(tc.workflow, tc.inputs)
+			got, err := WithInputs(tc.workflow, tc.inputs)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
@@ -86,6 +87,40 @@ func TestLocalWorkflow(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestSetOutputs(t *testing.T) {
+	out := "[deploy/deploy]   \u2699  ::set-output:: status=failed\n" +
+		"[deploy/deploy]   | status=not-an-output\n" +
+		"[deploy/deploy]   \u2699  ::set-output:: flaky-tests=A.b,C.d\r\n" +
+		"[deploy/deploy]   \u2699  ::set-output:: deploy-id=\n" +
+		"[deploy/deploy]   \u2699  ::set-output:: status=recovered\n"
+	want := map[string]string{"status": "recovered", "flaky-tests": "A.b,C.d", "deploy-id": ""}
+	if got := SetOutputs(out); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// Every stand-in a case names is in Stubs and has its action.yml, which
+// prints StubOK and the action's reference when its checks hold.
+func TestStubs(t *testing.T) {
+	for _, c := range ActCases {
+		for _, ref := range c.Stubs {
+			dir, ok := Stubs[ref]
+			if !ok {
+				t.Errorf("case %s: %s has no stand-in in Stubs", c.Name, ref)
+				continue
+			}
+			yml, err := os.ReadFile(filepath.Join("..", "..", "testdata", "act-stubs", dir, "action.yml"))
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if !strings.Contains(string(yml), "echo \""+StubOK+" "+ref+" ") {
+				t.Errorf("the stand-in of %s does not print %q", ref, StubOK+" "+ref)
+			}
+		}
 	}
 }
 
