@@ -59,6 +59,19 @@ func newEnv(t *testing.T, inputs map[string]string) *env {
 
 func (e *env) run() int { return e.runCtx(context.Background()) }
 
+// runScript runs the action with the real process runner and bin, a
+// stand-in sf script, as the CLI (DEPLOY_GUARD_SF_BIN), and no sleeping.
+func (e *env) runScript(bin string) int {
+	e.vars["DEPLOY_GUARD_SF_BIN"] = bin
+	return Run(context.Background(), Deps{
+		Getenv:  func(k string) string { return e.vars[k] },
+		Environ: func() []string { return []string{"PATH=/usr/bin:/bin"} },
+		Stdout:  &e.stdout,
+		Sleep:   func(context.Context, time.Duration) error { return nil },
+		TempDir: e.t.TempDir(),
+	})
+}
+
 // runCtx runs the action with ctx as the run's context (cancelled when the
 // workflow is).
 func (e *env) runCtx(ctx context.Context) int {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/org/deploy-guard/pkg/config"
 )
@@ -31,14 +30,7 @@ func runWithStub(t *testing.T, body string, inputs map[string]string, vars ...st
 	if err := os.WriteFile(bin, []byte(stubLogin+body+"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e.vars["DEPLOY_GUARD_SF_BIN"] = bin
-	code := Run(context.Background(), Deps{
-		Getenv:  func(k string) string { return e.vars[k] },
-		Environ: func() []string { return []string{"PATH=/usr/bin:/bin"} },
-		Stdout:  &e.stdout,
-		Sleep:   func(context.Context, time.Duration) error { return nil },
-		TempDir: t.TempDir(),
-	})
+	code := e.runScript(bin)
 	return e, code
 }
 

@@ -1,12 +1,10 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/org/deploy-guard/pkg/config"
 )
@@ -32,14 +30,7 @@ func TestLoginUnmatchedErrorIsAuth(t *testing.T) {
 			if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			e.vars["DEPLOY_GUARD_SF_BIN"] = bin
-			code := Run(context.Background(), Deps{
-				Getenv:  func(k string) string { return e.vars[k] },
-				Environ: func() []string { return []string{"PATH=/usr/bin:/bin"} },
-				Stdout:  &e.stdout,
-				Sleep:   func(context.Context, time.Duration) error { return nil },
-				TempDir: t.TempDir(),
-			})
+			code := e.runScript(bin)
 			if code != ExitFailed {
 				t.Fatalf("exit %d, want a failed login\n%.2000s", code, e.stdout.String())
 			}

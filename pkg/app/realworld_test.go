@@ -1,10 +1,8 @@
 package app
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/org/deploy-guard/internal/testkit"
 	"github.com/org/deploy-guard/pkg/classify"
@@ -29,14 +27,7 @@ func runCorpusEntry(t *testing.T, e corpusEntry) map[string]string {
 	bin := testkit.StandInSF(t, t.TempDir(), e)
 	env := newEnv(t, map[string]string{config.InputAuthURL: testAuthURL, config.InputMaxAttempts: "2",
 		config.InputRetryDelay: "0", config.InputRerunFailedTests: "false"})
-	env.vars["DEPLOY_GUARD_SF_BIN"] = bin
-	Run(context.Background(), Deps{
-		Getenv:  func(k string) string { return env.vars[k] },
-		Environ: func() []string { return []string{"PATH=/usr/bin:/bin"} },
-		Stdout:  &env.stdout,
-		Sleep:   func(context.Context, time.Duration) error { return nil },
-		TempDir: t.TempDir(),
-	})
+	env.runScript(bin)
 	return env.outputs()
 }
 
