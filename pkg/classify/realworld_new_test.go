@@ -1,14 +1,8 @@
 package classify
 
 import (
-	"encoding/json"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/org/deploy-guard/pkg/result"
 )
 
 // testdata/real-world-new.json holds messages gathered from public
@@ -55,57 +49,11 @@ func normalizeMessage(s string) string {
 func TestNewRealWorldSet(t *testing.T) {
 	entries := loadNewRealWorld(t)
 
-	known := map[string]string{}
-	for _, p := range Builtin() {
-		for _, ex := range p.Examples {
-			known[normalizeMessage(ex)] = "catalog example of " + p.ID
-		}
-	}
-	b, err := os.ReadFile(filepath.Join(sharedFixtures, "deploy-errors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var de []deployError
-	if err := json.Unmarshal(b, &de); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range de {
-		known[normalizeMessage(e.Message)] = "deploy-errors.json"
-	}
+	known := knownMessages(t)
 	for _, e := range loadRealWorld(t) {
 		known[normalizeMessage(e.Message)] = "real-world-errors.json"
 	}
-
-	seen := map[string]int{}
-	for i, e := range entries {
-		msg := normalizeMessage(e.Message)
-		if msg == "" {
-			t.Errorf("entry %d: empty message", i)
-		}
-		if where, ok := known[msg]; ok {
-			t.Errorf("entry %d: %q is already in %s", i, summarize(e.Message), where)
-		}
-		if j, dup := seen[msg]; dup {
-			t.Errorf("entry %d: same message as entry %d", i, j)
-		}
-		seen[msg] = i
-		if !patternCategories[e.Category] {
-			t.Errorf("entry %d: category %q is not a pattern category", i, e.Category)
-		}
-		if e.Transient && e.Category != result.CategoryTransient && e.Category != result.CategoryTest {
-			t.Errorf("entry %d: only transient and (flaky) test failures are transient, not %s", i, e.Category)
-		}
-		if !validScopes[e.Where] {
-			t.Errorf("entry %d: where %q is not a scope", i, e.Where)
-		}
-		if e.ExitCode < 0 {
-			t.Errorf("entry %d: exit code %d is negative", i, e.ExitCode)
-		}
-		u, err := url.Parse(e.Source)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			t.Errorf("entry %d: source %q is not an https URL", i, e.Source)
-		}
-	}
+	checkCorpusWellFormed(t, entries, known)
 	if t.Failed() {
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/org/deploy-guard/pkg/result"
@@ -92,10 +91,18 @@ func TestRealWorldCorpusIsWellFormed(t *testing.T) {
 	if len(entries) < minRealWorldEntries {
 		t.Errorf("real-world corpus has %d entries, want at least %d", len(entries), minRealWorldEntries)
 	}
+	checkCorpusWellFormed(t, entries, knownMessages(t))
+}
+
+// knownMessages are the messages a corpus must not hold, normalised
+// (normalizeMessage), each with where it is: the catalog's examples and
+// deploy-errors.json.
+func knownMessages(t *testing.T) map[string]string {
+	t.Helper()
 	known := map[string]string{}
 	for _, p := range Builtin() {
 		for _, ex := range p.Examples {
-			known[strings.TrimSpace(ex)] = "catalog example of " + p.ID
+			known[normalizeMessage(ex)] = "catalog example of " + p.ID
 		}
 	}
 	b, err := os.ReadFile(filepath.Join(sharedFixtures, "deploy-errors.json"))
@@ -107,16 +114,24 @@ func TestRealWorldCorpusIsWellFormed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range de {
-		known[strings.TrimSpace(e.Message)] = "deploy-errors.json"
+		known[normalizeMessage(e.Message)] = "deploy-errors.json"
 	}
+	return known
+}
+
+// checkCorpusWellFormed fails on an entry that is empty, known, repeated,
+// of no pattern category or scope, transient outside transient and test
+// failures, with a negative exit code, or without an https source.
+func checkCorpusWellFormed(t *testing.T, entries []realWorldError, known map[string]string) {
+	t.Helper()
 	seen := map[string]int{}
 	for i, e := range entries {
-		msg := strings.TrimSpace(e.Message)
+		msg := normalizeMessage(e.Message)
 		if msg == "" {
 			t.Errorf("entry %d: empty message", i)
 		}
 		if where, ok := known[msg]; ok {
-			t.Errorf("entry %d: %q is already in %s", i, msg, where)
+			t.Errorf("entry %d: %q is already in %s", i, summarize(e.Message), where)
 		}
 		if j, dup := seen[msg]; dup {
 			t.Errorf("entry %d: same message as entry %d", i, j)
@@ -130,6 +145,9 @@ func TestRealWorldCorpusIsWellFormed(t *testing.T) {
 		}
 		if !validScopes[e.Where] {
 			t.Errorf("entry %d: where %q is not a scope", i, e.Where)
+		}
+		if e.ExitCode < 0 {
+			t.Errorf("entry %d: exit code %d is negative", i, e.ExitCode)
 		}
 		u, err := url.Parse(e.Source)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
