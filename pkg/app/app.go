@@ -371,7 +371,7 @@ func (a *action) watchLeftovers() {
 func (a *action) loadProject() error {
 	p, err := sfproject.Load(a.projectDir)
 	if err != nil {
-		if a.cfg.Mode == config.ModeQuick && a.cfg.QuickFallback && len(a.cfg.SourceDirs) == 0 && a.cfg.Manifest == "" && len(a.cfg.Metadata) == 0 {
+		if a.cfg.Mode == config.ModeQuick && a.cfg.QuickFallback && a.namedTarget().Empty() {
 			// The fallback deploys the package directories in full.
 			return &config.InputError{Input: config.InputWorkingDirectory, Problem: err.Error() + " (quick-fallback deploys the project's package directories when the validation cannot be used; set source-dir or manifest, or turn quick-fallback off)"}
 		}

@@ -149,8 +149,9 @@ func flagInput(flag string) string {
 	return inputOfFlag[best]
 }
 
+// oneLineWords is the CLI's words on one line, capped for a summary.
 func oneLineWords(s string) string {
-	return safetext.Truncate(strings.Join(strings.Fields(s), " "), 300)
+	return safetext.Truncate(safetext.Collapse(s), 300)
 }
 
 // withoutFlaky judges a failed deployment again on the failures that remain
@@ -196,12 +197,18 @@ func (a *action) deploySpec(org string) sfcli.DeploySpec {
 // content, and none is a bare `sf project deploy validate`, which the CLI
 // refuses as usage. Empty only in quick mode without a project.
 func (a *action) target() sfcli.Target {
-	cfg := a.cfg
-	t := sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir}
+	t := a.namedTarget()
 	if t.Empty() && a.sfproject != nil {
 		t.SourceDirs = a.sfproject.SourceDirs()
 	}
 	return t
+}
+
+// namedTarget is what the inputs name to deploy; empty when they name no
+// source, and the project's package directories are deployed.
+func (a *action) namedTarget() sfcli.Target {
+	cfg := a.cfg
+	return sfcli.Target{SourceDirs: cfg.SourceDirs, Manifest: cfg.Manifest, Metadata: cfg.Metadata, MetadataDir: cfg.MetadataDir}
 }
 
 // rollbackTarget is what the rollback deploys from rollback-source-dir (sf

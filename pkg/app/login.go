@@ -98,14 +98,14 @@ func (a *action) login(ctx context.Context, runner sfcli.Runner) (string, outcom
 	// A login error no pattern recognises is about the credentials: the
 	// error fallback (config for an sf error that is not a crash) does not
 	// apply to a login.
-	if v.Category == result.CategoryUnknown || v.Category == result.CategoryNone || v.Diagnosis.PatternID == "" {
+	if v.Category == result.CategoryUnknown || v.Category == result.CategoryNone || v.Diagnosis.Fallback() {
 		v.Category = result.CategoryAuth
 	}
 	att.Outcome, att.Category, att.Decision = out.Describe(), v.Category, "stop: login failed, nothing was deployed"
 	a.run.Attempts = append(a.run.Attempts, att)
 	d := v.Diagnosis
 	d.Category = v.Category
-	if d.Fix == "" || d.PatternID == "" {
+	if d.Fix == "" || d.Fallback() {
 		d.Fix = loginFix(auth.Method)
 	}
 	return "", outcome{end: &ending{code: ExitFailed, status: result.StatusFailed, category: v.Category,

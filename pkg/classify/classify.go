@@ -490,7 +490,7 @@ func (c *Classifier) errorDiagnosis(name, text string, exitCode int) result.Diag
 	if exitCode == 2 && d.Category != result.CategoryConfig {
 		return c.builtinDiagnosis("cli-usage-error")
 	}
-	if d.PatternID == "" && !crashRE().MatchString(text) {
+	if d.Fallback() && !crashRE().MatchString(text) {
 		return cliRefusedFallback
 	}
 	return d

@@ -45,7 +45,7 @@ func (p Policy) Retryable(v Verdict) (bool, string) {
 	switch {
 	case v.Category == result.CategoryNone:
 		return false, "succeeded"
-	case p.RetryOn == config.RetryAny && v.Category == result.CategoryConfig && v.Diagnosis.PatternID == "":
+	case p.RetryOn == config.RetryAny && v.Category == result.CategoryConfig && v.Diagnosis.Fallback():
 		// No pattern knew the error: config is the classifier's structural
 		// guess for an sf error, and retry-on any asks to retry whatever
 		// is not known to be hopeless.

@@ -84,6 +84,11 @@ type Diagnosis struct {
 	Fix string
 }
 
+// Fallback reports whether no catalog pattern matched: the diagnosis is the
+// classifier's structural guess (by scope, by what the message names, or by
+// the shape of an sf error), not a recognised error.
+func (d Diagnosis) Fallback() bool { return d.PatternID == "" }
+
 // ComponentFailure is one entry of details.componentFailures, joined with the
 // local file information from files[].
 type ComponentFailure struct {
