@@ -138,22 +138,8 @@ func TestAPIVersionAndIgnoreConflicts(t *testing.T) {
 func TestMetadataDirWithoutProject(t *testing.T) {
 	t.Parallel()
 	project := t.TempDir()
-	files := map[string]string{
-		"mdapi/package.xml": `<?xml version="1.0" encoding="UTF-8"?>
-<Package xmlns="http://soap.sforce.com/2006/04/metadata">
-    <types><members>Greeter</members><name>ApexClass</name></types>
-    <version>62.0</version>
-</Package>
-`,
-		"mdapi/classes/Greeter.cls": "public class Greeter {\n    public static String hello() { return 'hi'; }\n}\n",
-		"mdapi/classes/Greeter.cls-meta.xml": `<?xml version="1.0" encoding="UTF-8"?>
-<ApexClass xmlns="http://soap.sforce.com/2006/04/metadata"><apiVersion>62.0</apiVersion><status>Active</status></ApexClass>
-`,
-	}
-	for p, c := range files {
-		if err := writeFile(p, c)(project); err != nil {
-			t.Fatal(err)
-		}
+	if err := mdapiProject(project); err != nil {
+		t.Fatal(err)
 	}
 	res := run(t, harness.Config{Scenario: scenario(t, "success"), Project: project,
 		Inputs: map[string]string{"metadata-dir": "mdapi", "single-package": "true", "manifest": "", "test-level": "NoTestRun"}})
